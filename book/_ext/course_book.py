@@ -1,0 +1,296 @@
+"""The book's own Sphinx extension.
+
+- Re-executes a chapter when the course code it imports changes (see ``freshness``).
+- Points each chapter's Colab button at its generated student notebook (``book/notebooks``).
+- Gives every page a meta description and a footer naming the version it was built from.
+- ``{papers-table}``: the table of hosted and linked papers, from ``references/papers.yml``;
+  the hosted PDFs are fetched through the course's data layer and published under ``papers/``.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import yaml
+from docutils import nodes
+from docutils.parsers.rst import Directive
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.util import logging
+
+import freshness
+
+LOGGER = logging.getLogger(__name__)
+REPO_ROOT = freshness.REPO_ROOT
+PAPERS_MANIFEST = REPO_ROOT / "references" / "papers.yml"
+NOTEBOOKS_DIR = "book/notebooks"  # generated student notebooks, relative to the repository
+PAPERS_OUTDIR = "papers"
+DESCRIPTION_LIMIT = 160
+
+
+# ---------------------------------------------------------------------------------------
+# Version and build environment
+# ---------------------------------------------------------------------------------------
+
+
+def source_version() -> tuple[str, str | None]:
+    """(label, commit) of the source: ``git describe`` and the full commit, if in a checkout."""
+
+    def git(*args: str) -> str | None:
+        try:
+            out = subprocess.run(
+                ["git", *args],
+                cwd=REPO_ROOT,
+                capture_output=True,
+                text=True,
+                timeout=10,
+                check=True,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return out.stdout.strip() or None
+
+    commit = os.environ.get("GITHUB_SHA") or git("rev-parse", "HEAD")
+    label = git("describe", "--tags", "--always", "--dirty") or (commit or "unknown")[:12]
+    return label, commit
+
+
+def on_config_inited(app: Sphinx, config: Any) -> None:
+    """Turn off progress bars in executed chapters and put the source version in the footer."""
+    os.environ["COURSE_PROGRESS"] = "0"  # inherited by every kernel the build starts
+    if config.html_theme != "sphinx_book_theme":
+        return
+    label, commit = source_version()
+    repo = config.html_theme_options.get("repository_url", "").rstrip("/")
+    shown = html.escape(label)
+    if commit and repo:
+        shown = f'<a href="{repo}/commit/{commit}">{shown}</a>'
+    config.html_theme_options["extra_footer"] = (
+        f'<p class="course-version">Built from version {shown}. '
+        f'Source on <a href="{repo}">GitHub</a>.</p>'
+    )
+    config.html_context["course_version"] = label
+
+
+# ---------------------------------------------------------------------------------------
+# Freshness of executed chapters
+# ---------------------------------------------------------------------------------------
+
+
+def _cache_path(app: Sphinx) -> Path | None:
+    if app.config.nb_execution_mode != "cache" or not app.config.course_freshness:
+        return None
+    return Path(app.config.nb_execution_cache_path or ".jupyter_cache").resolve()
+
+
+def _chapters(env: BuildEnvironment) -> dict[str, Path]:
+    found = {name: Path(env.doc2path(name)) for name in env.found_docs}
+    return {name: path for name, path in found.items() if freshness.is_notebook_source(path)}
+
+
+def on_env_get_outdated(app: Sphinx, env: BuildEnvironment, added, changed, removed) -> list[str]:
+    """Mark chapters outdated whose cached outputs were made with other course code or replaced."""
+    cache_path = _cache_path(app)
+    if cache_path is None:
+        return []
+    rendered: dict[str, list[int]] = getattr(env, "course_rendered_records", {})
+    deps_now: dict[str, str] = {}
+    outdated = []
+    for name, source in _chapters(env).items():
+        deps_now[name] = freshness.dependency_hash(source, Path(app.config.course_package_dir))
+        stale = freshness.drop_stale_records(cache_path, source, deps_now[name])
+        current = (
+            freshness.stamp_new_records(cache_path, source, deps_now[name]) if not stale else []
+        )
+        if stale or (name not in added and current != rendered.get(name)):
+            outdated.append(name)
+    if outdated:
+        LOGGER.info(
+            f"[course_book] re-reading {len(outdated)} chapter(s) for fresh outputs: {outdated}"
+        )
+    env.course_deps_now = deps_now
+    return [name for name in outdated if name not in added]
+
+
+def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Stamp the records executed in this build and remember which records the pages show."""
+    cache_path = _cache_path(app)
+    if cache_path is None:
+        return []
+    deps_now = getattr(env, "course_deps_now", {})
+    rendered = {}
+    for name, source in _chapters(env).items():
+        deps = deps_now.get(name) or freshness.dependency_hash(
+            source, Path(app.config.course_package_dir)
+        )
+        rendered[name] = freshness.stamp_new_records(cache_path, source, deps)
+    env.course_rendered_records = rendered
+    return []
+
+
+# ---------------------------------------------------------------------------------------
+# Page context: Colab link, meta description
+# ---------------------------------------------------------------------------------------
+
+
+def _colab_url(app: Sphinx, pagename: str) -> str | None:
+    options = app.config.html_theme_options
+    colab = options.get("launch_buttons", {}).get("colab_url", "").rstrip("/")
+    repo = options.get("repository_url", "").rstrip("/")
+    if not colab or "github.com/" not in repo:
+        return None
+    branch = options.get("repository_branch") or "main"
+    org_repo = repo.split("github.com/")[-1]
+    return f"{colab}/github/{org_repo}/blob/{branch}/{NOTEBOOKS_DIR}/{Path(pagename).name}.ipynb"
+
+
+def _page_description(app: Sphinx, pagename: str, doctree: nodes.document | None) -> str | None:
+    meta = app.env.metadata.get(pagename, {})
+    text = meta.get("description")
+    if not text and doctree is not None:
+        for paragraph in doctree.findall(nodes.paragraph):
+            candidate = " ".join(paragraph.astext().split())
+            if len(candidate) > 40:
+                text = candidate
+                break
+    if not text:
+        return None
+    text = " ".join(str(text).split())
+    if len(text) > DESCRIPTION_LIMIT:
+        text = text[: DESCRIPTION_LIMIT - 1].rsplit(" ", 1)[0] + "…"
+    return text
+
+
+def on_html_page_context(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: nodes.document | None
+) -> None:
+    """Rewrite the Colab button to the student notebook and add the meta description."""
+    for group in context.get("header_buttons", []):
+        if group.get("label") != "launch-buttons":
+            continue
+        for button in group.get("buttons", []):
+            if button.get("text") == "Colab":
+                url = _colab_url(app, pagename)
+                if url:
+                    button["url"] = url
+    description = _page_description(app, pagename, doctree)
+    if description:
+        tag = f'<meta name="description" content="{html.escape(description, quote=True)}" />\n'
+        context["metatags"] = context.get("metatags", "") + tag
+
+
+# ---------------------------------------------------------------------------------------
+# Papers: the manifest, its table and the hosted copies
+# ---------------------------------------------------------------------------------------
+
+
+def load_papers(path: Path = PAPERS_MANIFEST) -> list[dict]:
+    """The documents the course hosts or links, from ``references/papers.yml``."""
+    entries = yaml.safe_load(path.read_text(encoding="utf-8"))["papers"]
+    for item in entries:
+        if item.get("hosted") and not item.get("file"):
+            raise ValueError(f"{path}: hosted paper {item.get('title')!r} names no registry file")
+    return entries
+
+
+def _link(text: str, uri: str) -> nodes.reference:
+    return nodes.reference("", text, refuri=uri, internal=False)
+
+
+def _cell(*children: nodes.Node | str) -> nodes.entry:
+    entry = nodes.entry()
+    paragraph = nodes.paragraph()
+    for child in children:
+        paragraph += nodes.Text(child) if isinstance(child, str) else child
+    entry += paragraph
+    return entry
+
+
+class PapersTable(Directive):
+    """``{papers-table}``: one row per document in ``references/papers.yml``."""
+
+    has_content = False
+    headers = (
+        "Document",
+        "Authors",
+        "Year",
+        "Kind",
+        "Publisher / arXiv",
+        "Hosted copy",
+        "Licence status",
+    )
+
+    def run(self) -> list[nodes.Node]:
+        from course.data import entry
+
+        env = self.state.document.settings.env
+        env.note_dependency(str(PAPERS_MANIFEST))
+        depth = env.docname.count("/")
+        table = nodes.table(classes=["papers-table"])
+        group = nodes.tgroup(cols=len(self.headers))
+        table += group
+        group.extend(nodes.colspec(colwidth=1) for _ in self.headers)
+        head = nodes.thead()
+        row = nodes.row()
+        row.extend(_cell(h) for h in self.headers)
+        head += row
+        group += head
+        body = nodes.tbody()
+        for paper in load_papers():
+            row = nodes.row()
+            title = nodes.strong(text=paper["title"])
+            row += _cell(title)
+            row += _cell(paper["authors"])
+            row += _cell(str(paper["year"]))
+            row += _cell(paper["kind"])
+            row += _cell(_link(paper["landing_label"], paper["landing"]))
+            if paper.get("hosted"):
+                item = entry(paper["file"])
+                uri = "../" * depth + f"{PAPERS_OUTDIR}/{Path(item.key).name}"
+                size = f" ({item.size / 1e6:.1f} MB, SHA-256 {item.sha256[:12]}…)"
+                row += _cell(_link("PDF", uri), size)
+            else:
+                row += _cell("not hosted: " + paper.get("why_not_hosted", "link only"))
+            row += _cell(paper["licence"])
+            body += row
+        group += body
+        return [table]
+
+
+def publish_papers(app: Sphinx, exception: Exception | None) -> None:
+    """Copy every hosted paper, fetched and verified by the data layer, into the site."""
+    if (
+        exception is not None
+        or app.builder.format != "html"
+        or not app.config.course_publish_papers
+    ):
+        return
+    from course.data import fetch
+
+    target = Path(app.outdir) / PAPERS_OUTDIR
+    target.mkdir(parents=True, exist_ok=True)
+    for paper in load_papers():
+        if paper.get("hosted"):
+            source = fetch(paper["file"])
+            destination = target / Path(paper["file"]).name
+            if not destination.is_file() or destination.stat().st_size != source.stat().st_size:
+                shutil.copyfile(source, destination)
+    (Path(app.outdir) / ".nojekyll").touch()  # GitHub Pages: serve _static and friends as-is
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_config_value("course_package_dir", str(freshness.PACKAGE_DIR), "env")
+    app.add_config_value("course_freshness", True, "env")
+    app.add_config_value("course_publish_papers", True, "html")
+    app.connect("config-inited", on_config_inited)
+    app.connect("env-get-outdated", on_env_get_outdated)
+    app.connect("env-updated", on_env_updated)
+    app.connect("html-page-context", on_html_page_context, priority=600)
+    app.connect("build-finished", publish_papers)
+    app.add_directive("papers-table", PapersTable)
+    return {"version": "1.0", "parallel_read_safe": False, "parallel_write_safe": True}

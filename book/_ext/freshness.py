@@ -1,0 +1,302 @@
+"""Keep executed chapters in step with the course package they import.
+
+jupyter-cache keys an executed notebook by its code cells alone, so editing a function in
+``code/course`` would leave pages showing the old code's results. This module gives each
+chapter a *dependency hash*: the contents of every ``course`` module the chapter imports,
+followed through the package's own imports, plus the package's data files. Each cache record
+is stamped with the hash it was executed under (``course-deps.json`` in the cache folder); a
+record whose stamp differs from the chapter's current hash is stale and is removed, so the
+chapter runs again. Prose-only edits change neither the code cells nor the hash.
+
+It is used by the Sphinx extension ``course_book`` and, through :func:`import_executed`, by
+``make test``, which executes each chapter once with nbmake and stores the result in the cache
+so that the book build reuses it instead of executing the chapter a second time.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import re
+from datetime import datetime
+from pathlib import Path
+
+import nbformat
+import yaml
+from jupyter_cache import get_cache
+from jupyter_cache.base import CacheBundleIn
+from myst_nb.core.read import read_myst_markdown_notebook
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = "course"
+PACKAGE_DIR = REPO_ROOT / "code" / PACKAGE
+STAMP_FILE = "course-deps.json"
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+
+
+# ---------------------------------------------------------------------------------------
+# Which course modules a chapter depends on
+# ---------------------------------------------------------------------------------------
+
+
+def is_notebook_source(path: Path) -> bool:
+    """Whether ``path`` is an executable chapter: MyST markdown whose front matter declares
+    the Jupytext ``myst`` format and a kernel (what myst-nb requires to execute it)."""
+    if path.suffix != ".md" or not path.is_file():
+        return False
+    match = _FRONT_MATTER.match(path.read_text(encoding="utf-8"))
+    if not match:
+        return False
+    front = yaml.safe_load(match.group(1)) or {}
+    representation = (front.get("jupytext") or {}).get("text_representation") or {}
+    return "kernelspec" in front and representation.get("format_name") == "myst"
+
+
+def read_chapter(path: Path) -> nbformat.NotebookNode:
+    """Read a MyST markdown chapter into a notebook, exactly as myst-nb does in the build."""
+    return read_myst_markdown_notebook(path.read_text(encoding="utf-8"), path=path)
+
+
+def _module_file(name: str, package_dir: Path) -> Path | None:
+    parts = name.split(".")[1:]
+    base = package_dir.joinpath(*parts)
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _resolve_relative(module: str | None, level: int, current: str, is_package: bool) -> str:
+    """The absolute name of ``from <level dots><module> import ...`` inside module ``current``."""
+    parts = current.split(".") if is_package else current.split(".")[:-1]
+    parts = parts[: len(parts) - (level - 1)]
+    return ".".join(parts + ([module] if module else []))
+
+
+def _imports_in(
+    source: str, current: str | None = None, is_package: bool = False, package: str = PACKAGE
+) -> set[str]:
+    """Names of ``package`` modules (or attributes) imported by ``source``.
+
+    ``current`` is the dotted name of the module ``source`` belongs to (for relative imports).
+    """
+    # drop IPython magics and shell escapes, which are not Python syntax
+    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    try:
+        tree = ast.parse("\n".join(lines))
+    except SyntaxError:
+        return set()
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.split(".")[0] == package)
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level and current:
+                module = _resolve_relative(node.module, node.level, current, is_package)
+            if module.split(".")[0] != package:
+                continue
+            found.add(module)
+            found.update(f"{module}.{a.name}" for a in node.names)  # submodules imported by name
+    return found
+
+
+def module_closure(names: set[str], package_dir: Path = PACKAGE_DIR) -> dict[str, Path]:
+    """The files of the ``course`` modules in ``names`` and of everything they import, in turn."""
+    files: dict[str, Path] = {}
+    package = package_dir.name
+    todo = list(names) + ([package] if names else [])
+    while todo:
+        name = todo.pop()
+        if name in files:
+            continue
+        path = _module_file(name, package_dir)
+        if path is None:  # an attribute, not a module
+            continue
+        files[name] = path
+        # a submodule import runs every parent package's __init__ first
+        parents = [".".join(name.split(".")[:i]) for i in range(1, len(name.split(".")))]
+        todo.extend(parents)
+        source = path.read_text(encoding="utf-8")
+        todo.extend(_imports_in(source, name, path.name == "__init__.py", package))
+    return files
+
+
+def dependency_hash(chapter: Path, package_dir: Path = PACKAGE_DIR) -> str:
+    """Hash of the course code a chapter runs: its imported modules and the package data."""
+    nb = read_chapter(chapter)
+    names: set[str] = set()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            names |= _imports_in(cell.source, package=package_dir.name)
+    digest = hashlib.sha256()
+    if names:
+        files = set(module_closure(names, package_dir).values())
+        files |= {
+            p
+            for p in package_dir.rglob("*")
+            if p.is_file()
+            and p.suffix not in {".py", ".pyc"}
+            and "__pycache__" not in p.parts
+            and not p.name.startswith(".")
+        }
+        for path in sorted(files):
+            digest.update(path.relative_to(package_dir).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------
+# Stamps on cache records
+# ---------------------------------------------------------------------------------------
+
+
+def _stamp_path(cache_path: Path) -> Path:
+    return Path(cache_path) / STAMP_FILE
+
+
+def load_stamps(cache_path: Path) -> dict[str, str]:
+    """Record hashkey -> dependency hash it was executed under."""
+    path = _stamp_path(cache_path)
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # an unreadable stamp file makes every record stale, which is safe
+
+
+def save_stamps(cache_path: Path, stamps: dict[str, str]) -> None:
+    """Write the stamps atomically."""
+    path = _stamp_path(cache_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(json.dumps(stamps, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(partial, path)
+
+
+def records_for(cache, source: Path) -> list:
+    """The cache records whose notebook came from ``source``."""
+    source = source.resolve()
+    return [r for r in cache.list_cache_records() if Path(r.uri).resolve() == source]
+
+
+def drop_stale_records(cache_path: Path, source: Path, deps: str) -> bool:
+    """Remove the records of ``source`` not stamped with ``deps``; True if any was removed."""
+    cache = get_cache(str(cache_path))
+    stamps = load_stamps(cache_path)
+    removed = False
+    for record in records_for(cache, source):
+        if stamps.get(record.hashkey) != deps:
+            cache.remove_cache(record.pk)
+            stamps.pop(record.hashkey, None)
+            removed = True
+    if removed:
+        save_stamps(cache_path, stamps)
+    return removed
+
+
+def stamp_new_records(cache_path: Path, source: Path, deps: str) -> list[int]:
+    """Stamp the unstamped records of ``source`` (executed in this build) with ``deps``.
+
+    Returns the primary keys of all of ``source``'s records.
+    """
+    cache = get_cache(str(cache_path))
+    stamps = load_stamps(cache_path)
+    records = records_for(cache, source)
+    changed = False
+    for record in records:
+        if record.hashkey not in stamps:
+            stamps[record.hashkey] = deps
+            changed = True
+    if changed:
+        save_stamps(cache_path, stamps)
+    return sorted(r.pk for r in records)
+
+
+# ---------------------------------------------------------------------------------------
+# Storing a notebook executed elsewhere (nbmake) as the chapter's cached execution
+# ---------------------------------------------------------------------------------------
+
+
+def _execution_seconds(nb: nbformat.NotebookNode) -> float | None:
+    """Wall time from the first cell's request to the last cell's reply (nbclient's timings)."""
+    starts, ends = [], []
+    for cell in nb.cells:
+        timing = cell.get("metadata", {}).get("execution", {})
+        if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
+            starts.append(
+                datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00"))
+            )
+            ends.append(
+                datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00"))
+            )
+    if not starts:
+        return None
+    return (max(ends) - min(starts)).total_seconds()
+
+
+def merge_outputs(
+    chapter: Path, executed: nbformat.NotebookNode, skip: int
+) -> nbformat.NotebookNode:
+    """The chapter as myst-nb reads it, with outputs taken from ``executed``.
+
+    ``executed`` is the student notebook generated from the chapter: the same code cells,
+    preceded by ``skip`` set-up cells. A mismatch in code raises ``ValueError``.
+    """
+    nb = read_chapter(chapter)
+    ours = [c for c in nb.cells if c.cell_type == "code"]
+    theirs = [c for c in executed.cells if c.cell_type == "code"][skip:]
+    if [c.source for c in ours] != [c.source for c in theirs]:
+        raise ValueError(f"{executed_name(chapter)} does not hold {chapter}'s code; regenerate it")
+    for count, (mine, done) in enumerate(zip(ours, theirs, strict=True), start=1):
+        mine.outputs = done.outputs
+        mine.execution_count = count
+        for output in mine.outputs:
+            if "execution_count" in output:
+                output["execution_count"] = count
+    return nb
+
+
+def executed_name(chapter: Path) -> str:
+    """File name of a chapter's student notebook."""
+    return chapter.with_suffix(".ipynb").name
+
+
+def import_executed(
+    chapter: Path,
+    executed_path: Path,
+    cache_path: Path,
+    skip: int = 1,
+    package_dir: Path = PACKAGE_DIR,
+) -> int:
+    """Cache an executed student notebook as ``chapter``'s execution; return the record's pk."""
+    executed = nbformat.read(executed_path, as_version=4)
+    errors = [
+        o
+        for c in executed.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
+    if errors:
+        raise ValueError(f"{executed_path} holds an error output; it must not be cached")
+    nb = merge_outputs(chapter, executed, skip)
+    cache = get_cache(str(cache_path))
+    deps = dependency_hash(chapter, package_dir)
+    drop_stale_records(cache_path, chapter, deps)
+    record = cache.cache_notebook_bundle(
+        CacheBundleIn(
+            nb,
+            str(chapter.resolve()),
+            data={"execution_seconds": _execution_seconds(executed), "executed_by": "nbmake"},
+        ),
+        check_validity=False,
+        overwrite=True,
+    )
+    stamps = load_stamps(cache_path)
+    stamps[record.hashkey] = deps
+    save_stamps(cache_path, stamps)
+    return record.pk

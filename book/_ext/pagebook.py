@@ -1,0 +1,49 @@
+"""Build one chapter alone, warnings as errors: ``python book/_ext/pagebook.py book/x.md``.
+
+For authors: a quick check of a single page without building the whole book. The page is built
+with the bibliography (so citations resolve) into ``_build/pages/<name>/``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def main(page: str) -> int:
+    source = (REPO_ROOT / page).resolve()
+    if not source.is_file() or source.suffix != ".md":
+        print(f"{page} is not a chapter (.md) file", file=sys.stderr)
+        return 2
+    name = source.stem
+    out = REPO_ROOT / "_build" / "pages" / name
+    out.mkdir(parents=True, exist_ok=True)
+    toc = out / "_toc.yml"
+    entry = source.relative_to(REPO_ROOT).with_suffix("").as_posix()
+    toc.write_text(
+        f"format: jb-book\nroot: {entry}\nchapters:\n  - file: book/bibliography\n"
+        "  - file: book/papers\n",
+        encoding="utf-8",
+    )
+    command = [
+        str(REPO_ROOT / ".venv" / "bin" / "jupyter-book"),
+        "build",
+        str(REPO_ROOT),
+        "--toc",
+        str(toc),
+        "--path-output",
+        str(out),
+        "-W",
+        "-n",
+        "--keep-going",
+    ]
+    result = subprocess.run(command, cwd=REPO_ROOT)
+    print(f"page: {out / '_build' / 'html' / (entry + '.html')}")
+    return result.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]) if len(sys.argv) == 2 else 2)

@@ -1,0 +1,34 @@
+"""Shared fixtures: the repository's paths and a clean data environment for each test."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED = REPO_ROOT.parent / "shared"
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture
+def mirror() -> Path:
+    """The read-only data mirror (COURSE_DATA_MIRROR if set, else ../shared)."""
+    path = Path(os.environ.get("COURSE_DATA_MIRROR") or SHARED)
+    if not (path / "datasets").is_dir():
+        pytest.skip(f"no data mirror at {path}; set COURSE_DATA_MIRROR")
+    return path
+
+
+@pytest.fixture
+def isolated_data(tmp_path, monkeypatch) -> Path:
+    """A fresh, empty cache and no mirror: what a new machine sees."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("COURSE_DATA_DIR", str(cache))
+    monkeypatch.delenv("COURSE_DATA_MIRROR", raising=False)
+    return cache

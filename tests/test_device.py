@@ -1,0 +1,34 @@
+"""Device choice: CUDA when present, never a silent fallback for an explicit request."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from course.device import describe_device, get_device
+
+
+def test_auto_picks_cuda_exactly_when_available():
+    expected = "cuda" if torch.cuda.is_available() else None
+    device = get_device()
+    if expected:
+        assert device.type == expected
+    else:
+        assert device.type in {"cpu", "mps"}
+    assert describe_device(device)
+
+
+def test_cpu_is_always_available():
+    assert get_device("cpu") == torch.device("cpu")
+    assert describe_device(torch.device("cpu")).startswith("CPU")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_asking_for_missing_cuda_is_an_error():
+    with pytest.raises(RuntimeError, match="no CUDA"):
+        get_device("cuda")
+
+
+def test_unknown_device_name_is_an_error():
+    with pytest.raises(ValueError, match="prefer must be one of"):
+        get_device("tpu")

@@ -1,0 +1,179 @@
+"""Executed chapters stay in step with the course code they import (book/_ext/freshness.py).
+
+A small fixture book, built with Sphinx, myst-nb's execution cache and the book's extension,
+imports a fixture package. Editing prose or an unrelated module executes nothing; editing a
+module the chapter imports, even indirectly, executes the chapter again. Without the extension
+the same edit leaves a stale page, which is what this guards against.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+EXT_DIR = REPO_ROOT / "book" / "_ext"
+sys.path.insert(0, str(EXT_DIR))
+
+import freshness  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+CONF = """\
+import sys
+sys.path.insert(0, {ext!r})
+extensions = ["myst_nb", "course_book"]
+nb_execution_mode = "cache"
+nb_execution_cache_path = {cache!r}
+course_package_dir = {package!r}
+course_publish_papers = False
+course_freshness = {fresh!r}
+html_theme = "basic"
+exclude_patterns = ["_build", "fixturepkg"]
+"""
+
+CHAPTER = """\
+---
+jupytext:
+  text_representation:
+    format_name: myst
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# A fixture chapter
+
+{prose}
+
+```{{code-cell}} ipython3
+import sys
+sys.path.insert(0, {root!r})
+from fixturepkg.answer import value
+print(f"the answer is {{value()}}")
+```
+"""
+
+
+class FixtureBook:
+    """A one-chapter book over a two-module package, built with sphinx-build."""
+
+    def __init__(self, root: Path, fresh: bool = True) -> None:
+        self.root = root
+        self.package = root / "fixturepkg"
+        self.package.mkdir(parents=True)
+        (self.package / "__init__.py").write_text("")
+        (self.package / "answer.py").write_text(
+            "from .helper import base\n\n\ndef value():\n    return base() + 1\n"
+        )
+        self.set_helper(41)
+        (self.package / "unrelated.py").write_text("X = 1\n")
+        self.set_prose("Some prose.")
+        (root / "index.md").write_text("# Fixture\n\n```{toctree}\nchapter\n```\n")
+        (root / "conf.py").write_text(
+            CONF.format(
+                ext=str(EXT_DIR),
+                cache=str(root / "_build" / "cache"),
+                package=str(self.package),
+                fresh=fresh,
+            )
+        )
+
+    def set_helper(self, number: int) -> None:
+        (self.package / "helper.py").write_text(f"def base():\n    return {number}\n")
+
+    def set_prose(self, prose: str) -> None:
+        (self.root / "chapter.md").write_text(CHAPTER.format(prose=prose, root=str(self.root)))
+
+    def build(self) -> tuple[bool, str]:
+        """Build; return (whether the chapter was executed, the chapter's HTML)."""
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sphinx",
+                "-b",
+                "html",
+                str(self.root),
+                str(self.root / "_build" / "html"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        executed = "Executing notebook" in result.stdout + result.stderr
+        html = (self.root / "_build" / "html" / "chapter.html").read_text()
+        return executed, html
+
+
+def test_chapters_rerun_exactly_when_imported_code_changes(tmp_path):
+    book = FixtureBook(tmp_path / "book")
+    executed, html = book.build()
+    assert executed and "the answer is 42" in html
+
+    executed, _ = book.build()
+    assert not executed, "a rebuild without changes must not execute"
+
+    book.set_prose("Edited prose only.")
+    executed, html = book.build()
+    assert not executed and "Edited prose only." in html
+
+    (book.package / "unrelated.py").write_text("X = 2\n")
+    executed, _ = book.build()
+    assert not executed, "a module the chapter does not import must not trigger execution"
+
+    book.set_helper(99)  # imported indirectly, through answer.py
+    executed, html = book.build()
+    assert executed and "the answer is 100" in html
+
+
+def test_without_the_invalidation_the_page_goes_stale(tmp_path):
+    """The control: plain jupyter-cache keeps showing the old code's output."""
+    book = FixtureBook(tmp_path / "book", fresh=False)
+    executed, html = book.build()
+    assert executed and "the answer is 42" in html
+    book.set_helper(99)
+    executed, html = book.build()
+    assert not executed and "the answer is 42" in html
+
+
+def test_dependency_hash_follows_imports(tmp_path):
+    book = FixtureBook(tmp_path / "book")
+    chapter = book.root / "chapter.md"
+    before = freshness.dependency_hash(chapter, book.package)
+    (book.package / "unrelated.py").write_text("X = 3\n")
+    assert freshness.dependency_hash(chapter, book.package) == before
+    book.set_helper(7)
+    assert freshness.dependency_hash(chapter, book.package) != before
+
+
+def test_merge_outputs_refuses_a_notebook_with_other_code(tmp_path):
+    book = FixtureBook(tmp_path / "book")
+    chapter = book.root / "chapter.md"
+    other = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("pass"), nbformat.v4.new_code_cell("print('different')")]
+    )
+    with pytest.raises(ValueError, match="regenerate"):
+        freshness.merge_outputs(chapter, other, skip=1)
+
+
+def test_relative_imports_resolve_inside_the_package():
+    found = freshness._imports_in(
+        textwrap.dedent("""
+        from . import data
+        from .training import train
+        from .. import outside
+    """),
+        "course.sub.module",
+        False,
+        "course",
+    )
+    assert {"course.sub.data", "course.sub.training", "course.sub.training.train"} <= found
+    assert "course.outside" in found

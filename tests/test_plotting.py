@@ -1,0 +1,31 @@
+"""The book's plot style and the history plot."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import pytest
+
+from course.plotting import plot_history, use_course_style
+from course.training import History
+
+
+def test_style_is_applied():
+    plt.rcdefaults()
+    use_course_style()
+    assert plt.rcParams["axes.spines.top"] is False
+    assert plt.rcParams["axes.grid"] is True
+
+
+def test_plot_history_draws_one_line_per_present_key():
+    history = History()
+    for epoch in range(4):
+        history.record({"train_loss": 1.0 / (epoch + 1), "val_loss": 1.2 / (epoch + 1)})
+    ax = plot_history(history, ("train_loss", "val_loss", "val_acc"))
+    assert len(ax.lines) == 2
+    assert list(ax.lines[0].get_xdata()) == [1, 2, 3, 4]
+    plt.close("all")
+    with pytest.raises(KeyError, match="none of"):
+        plot_history(history, ("val_acc",))

@@ -1,0 +1,223 @@
+"""Checks of the built site (_build/html): run after the book build, with `make site-tests`."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import nbformat
+import pytest
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SITE = REPO_ROOT / "_build" / "html"
+EXECUTED = REPO_ROOT / "_build" / "jupyter_execute"
+CACHE = REPO_ROOT / "_build" / ".jupyter_cache"
+sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
+
+import notebooks  # noqa: E402
+
+pytestmark = pytest.mark.site
+ASSET_ATTRIBUTES = {
+    "script": "src",
+    "img": "src",
+    "iframe": "src",
+    "source": "src",
+    "video": "src",
+    "audio": "src",
+    "embed": "src",
+    "object": "data",
+}
+ASSET_LINK_RELS = {
+    "stylesheet",
+    "preload",
+    "modulepreload",
+    "icon",
+    "shortcut",
+    "manifest",
+    "apple-touch-icon",
+    "prefetch",
+}
+
+
+class _Page(HTMLParser):
+    """Collects a page's ids, links, assets and meta tags."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+        self.assets: list[str] = []
+        self.meta: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        attributes = dict(attrs)
+        if attributes.get("id"):
+            self.ids.add(attributes["id"])
+        if tag == "a" and attributes.get("name"):
+            self.ids.add(attributes["name"])
+        if tag == "a" and attributes.get("href"):
+            self.links.append(attributes["href"])
+        if tag in ASSET_ATTRIBUTES and attributes.get(ASSET_ATTRIBUTES[tag]):
+            self.assets.append(attributes[ASSET_ATTRIBUTES[tag]])
+        if tag == "link" and set((attributes.get("rel") or "").split()) & ASSET_LINK_RELS:
+            self.assets.append(attributes.get("href", ""))
+        if tag == "meta" and attributes.get("name"):
+            self.meta[attributes["name"]] = attributes.get("content", "")
+
+
+def _parse(path: Path) -> _Page:
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+def _is_remote(url: str) -> bool:
+    return bool(urlsplit(url).scheme in {"http", "https"} or url.startswith("//"))
+
+
+@pytest.fixture(scope="module")
+def site() -> Path:
+    if not (SITE / "index.html").is_file():
+        pytest.fail("no built site in _build/html: run `make build` (or `make book`) first")
+    return SITE
+
+
+@pytest.fixture(scope="module")
+def pages(site) -> dict[Path, _Page]:
+    return {path: _parse(path) for path in site.rglob("*.html")}
+
+
+def _toc_files() -> list[str]:
+    toc = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    files += re.findall(r"file:\s*(\S+)", (REPO_ROOT / "_toc.yml").read_text())
+    return files
+
+
+def test_every_toc_entry_was_built(site):
+    missing = [f for f in _toc_files() if not (site / f"{f}.html").is_file()]
+    assert not missing, f"toc entries without a page: {missing}"
+
+
+def test_no_cell_raised_or_warned():
+    executed = list(EXECUTED.rglob("*.ipynb"))
+    assert executed, "no executed notebooks in _build/jupyter_execute"
+    problems = []
+    for path in executed:
+        nb = nbformat.read(path, as_version=4)
+        for index, cell in enumerate(nb.cells):
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error":
+                    problems.append(f"{path.name} cell {index}: {output.get('ename')}")
+                text = output.get("text", "") if output.get("name") == "stderr" else ""
+                if re.search(r"Traceback|\w+Warning\b", text):
+                    problems.append(f"{path.name} cell {index}: stderr {text[:120]!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_hosted_papers_are_published_with_the_right_checksum(site):
+    from course.data import entry
+
+    hosted = [
+        p
+        for p in yaml.safe_load((REPO_ROOT / "references" / "papers.yml").read_text())["papers"]
+        if p.get("hosted")
+    ]
+    assert len(hosted) >= 6
+    for paper in hosted:
+        item = entry(paper["file"])
+        published = site / "papers" / Path(item.key).name
+        assert published.is_file(), f"{published} is missing"
+        assert hashlib.sha256(published.read_bytes()).hexdigest() == item.sha256
+
+
+def test_nothing_is_loaded_from_another_host(site, pages):
+    remote = [
+        f"{path.relative_to(site)}: {url}"
+        for path, page in pages.items()
+        for url in page.assets
+        if _is_remote(url)
+    ]
+    for css in site.rglob("*.css"):
+        for url in re.findall(r"url\(\s*['\"]?([^'\")]+)", css.read_text(errors="replace")):
+            if _is_remote(url):
+                remote.append(f"{css.relative_to(site)}: {url}")
+    assert not remote, "assets from other hosts:\n" + "\n".join(remote[:20])
+
+
+def test_internal_links_resolve(site, pages):
+    broken = []
+    for path, page in pages.items():
+        for href in page.links:
+            parts = urlsplit(href)
+            if parts.scheme or href.startswith(("//", "mailto:", "javascript:")):
+                continue
+            target = path if not parts.path else (path.parent / unquote(parts.path)).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                broken.append(f"{path.relative_to(site)} -> {href}")
+                continue
+            fragment = unquote(parts.fragment)
+            if fragment and target.suffix == ".html":
+                ids = pages[target].ids if target in pages else _parse(target).ids
+                if fragment not in ids:
+                    broken.append(f"{path.relative_to(site)} -> {href} (no such anchor)")
+    assert not broken, "broken internal links:\n" + "\n".join(broken[:30])
+
+
+def test_every_page_has_a_description_and_the_source_version(site, pages):
+    for entry in _toc_files():
+        page = pages[site / f"{entry}.html"]
+        description = page.meta.get("description", "")
+        assert 40 <= len(description) <= 160, f"{entry}: description {description!r}"
+        assert "Built from version" in (site / f"{entry}.html").read_text()
+
+
+def test_launch_buttons_open_this_chapter(site):
+    for chapter in notebooks.chapters():
+        relative = chapter.relative_to(REPO_ROOT)
+        html = (site / relative.with_suffix(".html")).read_text()
+        colab = re.search(r'https://colab\.research\.google\.com/github/[^"]+', html)
+        binder = re.search(r'https://mybinder\.org/v2/gh/[^"]+', html)
+        assert colab and binder, f"{relative}: launch buttons missing"
+        notebook = notebooks.notebook_path(chapter).relative_to(REPO_ROOT).as_posix()
+        assert colab.group(0).endswith(f"/blob/main/{notebook}"), colab.group(0)
+        assert binder.group(0).endswith(f"urlpath=lab/tree/{relative.as_posix()}"), binder.group(0)
+
+
+def test_mathjax_is_served_locally(site, pages):
+    with_math = [p for p in pages if 'class="math' in p.read_text()]
+    for path in with_math:
+        scripts = [a for a in pages[path].assets if "mathjax" in a.lower()]
+        assert scripts and not any(_is_remote(s) for s in scripts), path
+
+
+def test_execution_report_lists_every_chapter(site):
+    report = (site / "book" / "execution-report.html").read_text()
+    for chapter in notebooks.chapters():
+        assert chapter.relative_to(REPO_ROOT).with_suffix("").as_posix() in report, chapter
+
+
+@pytest.mark.skipif(
+    os.environ.get("COURSE_EXPECT_NBMAKE") != "1",
+    reason="only after `make test`, which executes chapters with nbmake",
+)
+def test_the_build_reused_the_notebook_test_executions():
+    """Each chapter ran once in `make test`: the page shows the nbmake execution."""
+    from jupyter_cache import get_cache
+
+    import freshness
+
+    cache = get_cache(str(CACHE))
+    for chapter in notebooks.chapters():
+        records = freshness.records_for(cache, chapter)
+        assert records, f"{chapter.name} has no cached execution"
+        newest = max(records, key=lambda r: r.created)
+        assert newest.data.get("executed_by") == "nbmake", f"{chapter.name} was executed twice"

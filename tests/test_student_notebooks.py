@@ -1,0 +1,36 @@
+"""The generated student notebooks (book/notebooks/*.ipynb): present, in sync, installable."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
+
+import notebooks  # noqa: E402
+
+
+def test_every_chapter_has_an_up_to_date_notebook():
+    assert notebooks.chapters(), "no executable chapter found in _toc.yml"
+    assert notebooks.out_of_date() == [], "run `make notebooks` and commit the result"
+
+
+def test_first_cell_installs_only_the_course_package():
+    for chapter in notebooks.chapters():
+        nb = nbformat.read(notebooks.notebook_path(chapter), as_version=4)
+        first = nb.cells[0]
+        assert first.cell_type == "code"
+        assert 'find_spec("course") is None' in first.source
+        assert "subdirectory=code" in first.source
+        assert "torch" not in first.source, "Colab's own torch must be kept"
+        assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+def test_course_package_does_not_pin_torch():
+    """On Colab, installing the package must keep the preinstalled torch."""
+    text = (REPO_ROOT / "code" / "pyproject.toml").read_text()
+    torch_lines = [line for line in text.splitlines() if line.strip().startswith('"torch')]
+    assert torch_lines and all("==" not in line for line in torch_lines)
