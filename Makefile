@@ -9,7 +9,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SITE := _build/html
-EXECUTED := _build/executed
+# nbmake skips any path through a folder named _build, so executed copies live here
+EXECUTED := .executed
 CACHE := _build/.jupyter_cache
 PORT ?= 8000
 JB_FLAGS := -W -n --keep-going
@@ -71,4 +72,4 @@ page: $(BIN)/.installed
 	$(BIN)/python book/_ext/pagebook.py $(PAGE)
 
 clean:
-	rm -rf _build
+	rm -rf _build .executed

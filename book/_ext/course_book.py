@@ -215,15 +215,7 @@ class PapersTable(Directive):
     """``{papers-table}``: one row per document in ``references/papers.yml``."""
 
     has_content = False
-    headers = (
-        "Document",
-        "Authors",
-        "Year",
-        "Kind",
-        "Publisher / arXiv",
-        "Hosted copy",
-        "Licence status",
-    )
+    headers = ("Document", "Copies", "Licence status")
 
     def run(self) -> list[nodes.Node]:
         from course.data import entry
@@ -234,7 +226,7 @@ class PapersTable(Directive):
         table = nodes.table(classes=["papers-table"])
         group = nodes.tgroup(cols=len(self.headers))
         table += group
-        group.extend(nodes.colspec(colwidth=1) for _ in self.headers)
+        group.extend(nodes.colspec(colwidth=width) for width in (5, 3, 3))
         head = nodes.thead()
         row = nodes.row()
         row.extend(_cell(h) for h in self.headers)
@@ -243,19 +235,25 @@ class PapersTable(Directive):
         body = nodes.tbody()
         for paper in load_papers():
             row = nodes.row()
-            title = nodes.strong(text=paper["title"])
-            row += _cell(title)
-            row += _cell(paper["authors"])
-            row += _cell(str(paper["year"]))
-            row += _cell(paper["kind"])
-            row += _cell(_link(paper["landing_label"], paper["landing"]))
+            document = nodes.entry()
+            document += nodes.paragraph("", "", nodes.strong(text=paper["title"]))
+            document += nodes.paragraph(
+                text=f"{paper['authors']}. {paper['venue']}, {paper['year']} ({paper['kind']})."
+            )
+            row += document
+            copies = nodes.entry()
             if paper.get("hosted"):
                 item = entry(paper["file"])
                 uri = "../" * depth + f"{PAPERS_OUTDIR}/{Path(item.key).name}"
-                size = f" ({item.size / 1e6:.1f} MB, SHA-256 {item.sha256[:12]}…)"
-                row += _cell(_link("PDF", uri), size)
+                copies += nodes.paragraph(
+                    "", "", _link("Hosted PDF", uri), nodes.Text(f" ({item.size / 1e6:.1f} MB)")
+                )
+            copies += nodes.paragraph("", "", _link(paper["landing_label"], paper["landing"]))
+            if paper.get("hosted"):
+                copies += nodes.paragraph(text=f"SHA-256 {entry(paper['file']).sha256[:16]}…")
             else:
-                row += _cell("not hosted: " + paper.get("why_not_hosted", "link only"))
+                copies += nodes.paragraph(text="Not hosted: " + paper.get("why_not_hosted", ""))
+            row += copies
             row += _cell(paper["licence"])
             body += row
         group += body

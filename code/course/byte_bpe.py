@@ -1,0 +1,538 @@
+"""A GPT-2-style byte-level BPE tokenizer: any Unicode string in, integer ids out, and back.
+
+Text is first cut into chunks by a regular expression (the GPT-2 pre-tokenizer: contractions,
+runs of letters, of digits, of other symbols, each with at most one leading space, and runs of
+whitespace). Each chunk becomes its UTF-8 bytes, and learned merges join adjacent byte strings
+inside a chunk, never across chunks. The 256 single bytes are always in the vocabulary, so no
+string is ever unknown: ``decode(encode(s)) == s`` for every ``str`` of valid Unicode.
+
+Ids: ``0..255`` are the single bytes, ``256 + k`` is the token made by merge ``k``. Merges are
+learned with :func:`course.bpe_fast.train_bpe_fast` (or the reference trainer) on byte-string
+symbols, so ties are broken by byte order.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+import regex
+
+from .bpe import Pair, Word, count_pairs, encode_word, merge_ranks, train_bpe
+from .bpe_fast import train_bpe_fast
+
+GPT2_SPLIT_PATTERN = (
+    r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+)
+FILE_FORMAT = "course-byte-bpe"
+FILE_VERSION = 1
+SHAKESPEARE_KEY = "datasets/tinyshakespeare/input.txt"
+SHAKESPEARE_TRAIN_FRACTION = 0.9
+DEFAULT_SHAKESPEARE_VOCAB_SIZE = 1024
+_SINGLE_BYTES: tuple[bytes, ...] = tuple(bytes([value]) for value in range(256))
+_CACHE_LIMIT = 200_000
+T = TypeVar("T")
+
+
+@lru_cache(maxsize=1)
+def bytes_to_unicode() -> dict[int, str]:
+    """GPT-2's printable stand-in for every byte, used to store and show byte tokens as text.
+
+    Printable Latin-1 bytes stand for themselves; the others (space, control bytes, ...) are
+    shifted to code points from 256 on, so the space byte appears as ``"Ġ"`` and newline as
+    ``"Ċ"``.
+    """
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1)]
+    printable += range(ord("®"), ord("ÿ") + 1)
+    mapping = {byte: chr(byte) for byte in printable}
+    shift = 0
+    for byte in range(256):
+        if byte not in mapping:
+            mapping[byte] = chr(256 + shift)
+            shift += 1
+    return mapping
+
+
+def bytes_to_printable(token: bytes) -> str:
+    """A byte string written with GPT-2's printable characters (``b" the"`` -> ``"Ġthe"``)."""
+    table = bytes_to_unicode()
+    return "".join(table[byte] for byte in token)
+
+
+def printable_to_bytes(text: str) -> bytes:
+    """Inverse of :func:`bytes_to_printable`; unknown characters raise ValueError."""
+    inverse = {char: byte for byte, char in bytes_to_unicode().items()}
+    try:
+        return bytes(inverse[char] for char in text)
+    except KeyError as error:
+        raise ValueError(f"{text!r} is not a byte token in GPT-2's printable form") from error
+
+
+def pretokenize(text: str, pattern: str = GPT2_SPLIT_PATTERN) -> list[str]:
+    """Cut ``text`` into the chunks that BPE merges never cross."""
+    _check_text(text)
+    return _compiled(pattern).findall(text)
+
+
+@lru_cache(maxsize=8)
+def _compiled(pattern: str) -> regex.Pattern:
+    return regex.compile(pattern)
+
+
+def _check_text(text: object) -> None:
+    if not isinstance(text, str):
+        raise TypeError(f"expected text as a str, got {type(text).__name__}")
+
+
+def _utf8(text: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise ValueError(
+            f"text is not valid Unicode: {error.reason} at position {error.start} "
+            f"({text[error.start:error.end]!r})"
+        ) from error
+
+
+def chunk_counts(texts: str | Iterable[str], pattern: str = GPT2_SPLIT_PATTERN) -> Counter[Word]:
+    """Pre-tokenize ``texts`` and count each chunk as a word of single-byte symbols."""
+    if isinstance(texts, str):
+        texts = [texts]
+    chunks: Counter[str] = Counter()
+    for text in texts:
+        chunks.update(pretokenize(text, pattern))
+    return Counter(
+        {tuple(_SINGLE_BYTES[b] for b in _utf8(chunk)): count for chunk, count in chunks.items()}
+    )
+
+
+class ByteBPETokenizer:
+    """Byte-level BPE: ids ``0..255`` are bytes, id ``256 + k`` is the token of merge ``k``."""
+
+    def __init__(self, merges: Sequence[tuple[bytes, bytes]], pattern: str = GPT2_SPLIT_PATTERN):
+        merges = [tuple(pair) for pair in merges]
+        for pair in merges:
+            if len(pair) != 2 or not all(isinstance(p, bytes) and p for p in pair):
+                raise TypeError(f"each merge must be a pair of non-empty bytes, got {pair!r}")
+        self.merges: list[Pair] = merges
+        self.pattern = pattern
+        self.vocab: list[bytes] = [*_SINGLE_BYTES, *(left + right for left, right in merges)]
+        self._ranks = merge_ranks(merges)
+        self._id_of: dict[bytes, int] = {}
+        for index, token in enumerate(self.vocab):
+            self._id_of.setdefault(token, index)  # a repeated byte string keeps its first id
+        self._cache: dict[str, tuple[int, ...]] = {}
+
+    @property
+    def vocab_size(self) -> int:
+        """Number of ids: 256 bytes plus one per merge."""
+        return len(self.vocab)
+
+    def __repr__(self) -> str:
+        return f"ByteBPETokenizer(vocab_size={self.vocab_size})"
+
+    def truncated(self, vocab_size: int) -> ByteBPETokenizer:
+        """The tokenizer with only the first ``vocab_size - 256`` merges.
+
+        Training is greedy and deterministic, so this equals training to ``vocab_size``.
+        """
+        if isinstance(vocab_size, bool) or not isinstance(vocab_size, int):
+            raise TypeError(f"vocab_size must be an int, got {vocab_size!r}")
+        if not 256 <= vocab_size <= self.vocab_size:
+            raise ValueError(f"vocab_size must be in [256, {self.vocab_size}], got {vocab_size}")
+        return ByteBPETokenizer(self.merges[: vocab_size - 256], self.pattern)
+
+    def _encode_chunk(self, chunk: str) -> tuple[int, ...]:
+        ids = self._cache.get(chunk)
+        if ids is None:
+            pieces = encode_word(tuple(_SINGLE_BYTES[b] for b in _utf8(chunk)), self._ranks)
+            ids = tuple(self._id_of[piece] for piece in pieces)
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[chunk] = ids
+        return ids
+
+    def encode(self, text: str) -> list[int]:
+        """Token ids of ``text`` (a ``str``); raises TypeError otherwise."""
+        ids: list[int] = []
+        for chunk in pretokenize(text, self.pattern):
+            ids.extend(self._encode_chunk(chunk))
+        return ids
+
+    def tokens(self, text: str) -> list[bytes]:
+        """The byte string of each token of ``text``, in order."""
+        return [self.vocab[i] for i in self.encode(text)]
+
+    def decode_bytes(self, ids: Iterable[int]) -> bytes:
+        """Concatenate the bytes of ``ids``; unknown ids raise ValueError, non-ints TypeError."""
+        if isinstance(ids, (str, bytes)):
+            raise TypeError("ids must be a sequence of integer token ids, not a string")
+        pieces = []
+        for token_id in ids:
+            if isinstance(token_id, (bool, np.bool_)) or not isinstance(
+                token_id, (int, np.integer)
+            ):
+                raise TypeError(f"token ids must be integers, got {token_id!r}")
+            if not 0 <= token_id < self.vocab_size:
+                raise ValueError(
+                    f"unknown token id {int(token_id)}: ids run from 0 to {self.vocab_size - 1}"
+                )
+            pieces.append(self.vocab[token_id])
+        return b"".join(pieces)
+
+    def decode(self, ids: Iterable[int], errors: str = "replace") -> str:
+        """Text of ``ids``. A sequence cut inside a multi-byte character decodes with U+FFFD
+        (``errors="replace"``); ``errors="strict"`` raises instead."""
+        return self.decode_bytes(ids).decode("utf-8", errors=errors)
+
+    def to_dict(self) -> dict:
+        """A JSON-ready description: format, pattern and merges in GPT-2's printable form."""
+        return {
+            "format": FILE_FORMAT,
+            "version": FILE_VERSION,
+            "pattern": self.pattern,
+            "merges": [[bytes_to_printable(a), bytes_to_printable(b)] for a, b in self.merges],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ByteBPETokenizer:
+        """Rebuild a tokenizer from :meth:`to_dict`'s output; a wrong format raises ValueError."""
+        if not isinstance(data, dict) or data.get("format") != FILE_FORMAT:
+            raise ValueError(f"not a {FILE_FORMAT} tokenizer description")
+        if data.get("version") != FILE_VERSION:
+            raise ValueError(f"unsupported version {data.get('version')!r}; expected 1")
+        merges = [(printable_to_bytes(a), printable_to_bytes(b)) for a, b in data["merges"]]
+        return cls(merges, data["pattern"])
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the tokenizer as JSON to ``path`` and return the path."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(path.suffix + ".tmp")
+        temporary.write_text(json.dumps(self.to_dict(), ensure_ascii=False), encoding="utf-8")
+        temporary.replace(path)  # atomic: a reader never sees half a file
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> ByteBPETokenizer:
+        """Read a tokenizer written by :meth:`save`."""
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+
+@dataclass(frozen=True)
+class TrainingTrace:
+    """What happened during training: time to pre-tokenize and count the chunks, then for each
+    merge the seconds elapsed since merging began and the pair's count when it was merged."""
+
+    counting_seconds: float
+    merge_seconds: np.ndarray
+    merge_counts: np.ndarray
+
+
+def train_byte_bpe_with_trace(
+    texts: str | Iterable[str],
+    vocab_size: int,
+    min_frequency: int = 2,
+    *,
+    fast: bool = True,
+    pattern: str = GPT2_SPLIT_PATTERN,
+) -> tuple[ByteBPETokenizer, TrainingTrace]:
+    """Like :func:`train_byte_bpe`, and also return a :class:`TrainingTrace`."""
+    if isinstance(vocab_size, bool) or not isinstance(vocab_size, int) or vocab_size < 256:
+        raise ValueError(f"vocab_size must be an integer >= 256 (the bytes), got {vocab_size!r}")
+    start = time.perf_counter()
+    word_counts = chunk_counts(texts, pattern)
+    counted = time.perf_counter()
+    stamps: list[float] = []
+    counts: list[int] = []
+
+    def record(step: int, pair: Pair, count: int) -> None:
+        stamps.append(time.perf_counter())
+        counts.append(count)
+
+    trainer = train_bpe_fast if fast else train_bpe
+    merges = trainer(word_counts, vocab_size - 256, min_frequency=min_frequency, on_merge=record)
+    trace = TrainingTrace(
+        counting_seconds=counted - start,
+        merge_seconds=np.asarray(stamps) - counted,
+        merge_counts=np.asarray(counts, dtype=np.int64),
+    )
+    return ByteBPETokenizer(merges, pattern), trace
+
+
+def train_byte_bpe(
+    texts: str | Iterable[str],
+    vocab_size: int,
+    min_frequency: int = 2,
+    *,
+    fast: bool = True,
+    pattern: str = GPT2_SPLIT_PATTERN,
+) -> ByteBPETokenizer:
+    """Learn a byte-level BPE with (at most) ``vocab_size`` ids from ``texts``.
+
+    ``texts`` is one string or several (e.g. lines); each is pre-tokenized on its own.
+    ``fast=False`` uses the reference trainer (slow, same result). Training stops early if no
+    pair occurs ``min_frequency`` times, leaving a smaller vocabulary.
+    """
+    tokenizer, _ = train_byte_bpe_with_trace(
+        texts, vocab_size, min_frequency, fast=fast, pattern=pattern
+    )
+    return tokenizer
+
+
+# --- Measuring and showing a tokenizer ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds taken by one call: ``wall`` (clock on the wall) and ``cpu`` (CPU time of this
+    process, summed over all its threads; not inflated by other programs on the machine)."""
+
+    wall: float
+    cpu: float
+
+
+def timed(function: Callable[..., T], *args, **kwargs) -> tuple[T, Timing]:
+    """Call ``function(*args, **kwargs)``; return its result and the :class:`Timing` of the call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = function(*args, **kwargs)
+    return result, Timing(wall=time.perf_counter() - wall, cpu=time.process_time() - cpu)
+
+
+def bytes_per_token(text: str, num_tokens: int) -> float:
+    """Compression: UTF-8 bytes of ``text`` per token (1.0 for a pure byte tokenizer)."""
+    if num_tokens <= 0:
+        raise ValueError(f"num_tokens must be positive, got {num_tokens}")
+    return len(_utf8(text)) / num_tokens
+
+
+def compression_by_vocab_size(
+    tokenizer: ByteBPETokenizer, text: str, vocab_sizes: Sequence[int]
+) -> np.ndarray:
+    """Bytes per token of ``text`` for the tokenizer truncated to each of ``vocab_sizes``."""
+    return np.array(
+        [bytes_per_token(text, len(tokenizer.truncated(v).encode(text))) for v in vocab_sizes]
+    )
+
+
+def token_length_distribution(tokens: Sequence[bytes], max_length: int = 12) -> np.ndarray:
+    """Fraction of tokens of each byte length ``1..max_length`` (longer ones in the last bin)."""
+    lengths = np.minimum([len(token) for token in tokens], max_length)
+    counts = np.bincount(lengths, minlength=max_length + 1)[1:]
+    return counts / max(counts.sum(), 1)
+
+
+def display_token(token: bytes) -> str:
+    """A token as readable text: space as ``␣``, newline as ``↵``, and a byte that is only part
+    of a UTF-8 character as its hex value, e.g. ``⟨F0⟩``."""
+    try:
+        text = token.decode("utf-8")
+    except UnicodeDecodeError:
+        return "".join(f"⟨{byte:02X}⟩" for byte in token)
+    return text.replace(" ", "␣").replace("\n", "↵").replace("\t", "⇥")
+
+
+# Light backgrounds with near-black text: contrast ratio above 12:1 for each of them.
+TOKEN_COLOURS = ("#cfe3ff", "#ffdcb8", "#c9efd9", "#f4d3ea", "#fff1a8")
+
+
+def tokens_to_html(tokens: Sequence[bytes], ids: Sequence[int] | None = None) -> str:
+    """Tokens as coloured inline spans (inline styles only; neighbours get different colours).
+
+    Hovering a token shows its id when ``ids`` is given.
+    """
+    spans = []
+    for position, token in enumerate(tokens):
+        colour = TOKEN_COLOURS[position % len(TOKEN_COLOURS)]
+        title = f' title="id {ids[position]}"' if ids is not None else ""
+        spans.append(
+            f'<span{title} style="background:{colour};color:#111111;padding:1px 2px;'
+            f'margin:0 1px;border-radius:3px;white-space:pre">'
+            f"{html.escape(display_token(token))}</span>"
+        )
+    return "".join(spans)
+
+
+def splits_html(tokenizer: ByteBPETokenizer, text: str, vocab_sizes: Sequence[int]) -> str:
+    """An HTML table: ``text`` tokenized at each vocabulary size, with its number of tokens."""
+    rows = []
+    for vocab_size in vocab_sizes:
+        ids = tokenizer.truncated(vocab_size).encode(text)
+        spans = tokens_to_html([tokenizer.vocab[i] for i in ids], ids)
+        rows.append(
+            f'<tr><td style="padding:4px 8px;text-align:right;white-space:nowrap">{vocab_size}'
+            f'</td><td style="padding:4px 8px;text-align:right">{len(ids)}</td>'
+            f'<td style="padding:4px 8px;line-height:2;font-family:monospace">{spans}</td></tr>'
+        )
+    header = (
+        '<tr><th style="padding:4px 8px">vocabulary</th><th style="padding:4px 8px">tokens</th>'
+        '<th style="padding:4px 8px;text-align:left">split</th></tr>'
+    )
+    return f'<table style="border-collapse:collapse">{header}{"".join(rows)}</table>'
+
+
+def plot_first_merges(tokenizer: ByteBPETokenizer, merge_counts: Sequence[int], n: int = 25):
+    """Horizontal bars: the first ``n`` merges, ``left + right``, and their counts when merged."""
+    import matplotlib.pyplot as plt
+
+    n = min(n, len(tokenizer.merges))
+    labels = [
+        f"{display_token(a)} + {display_token(b)} → {display_token(a + b)}"
+        for a, b in tokenizer.merges[:n]
+    ]
+    fig, ax = plt.subplots(figsize=(6.4, 0.26 * n + 1.0))
+    ax.barh(range(n), merge_counts[:n], color="#0072B2")
+    ax.set_yticks(range(n), labels, fontfamily="monospace", fontsize=9)
+    ax.invert_yaxis()
+    ax.set_xlabel("pair count when merged")
+    ax.set_ylabel("merge (in order learned)")
+    ax.grid(axis="y", visible=False)
+    return fig
+
+
+def plot_compression(
+    vocab_sizes: Sequence[int],
+    compression: Sequence[float],
+    others: Mapping[str, tuple[int, float]] | None = None,
+):
+    """Bytes per token against vocabulary size; ``others`` adds labelled single points."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot(vocab_sizes, compression, marker="o", label="our byte-level BPE")
+    markers = iter("s^Dv")
+    for label, (size, value) in (others or {}).items():
+        ax.plot([size], [value], marker=next(markers), linestyle="none", markersize=9, label=label)
+    ax.set_xscale("log", base=2)
+    powers = [2**k for k in range(8, 20) if min(vocab_sizes) <= 2**k <= max(vocab_sizes)]
+    ax.set_xticks(powers, [f"{p:,}" for p in powers])
+    ax.minorticks_off()
+    ax.set_xlabel("vocabulary size (ids)")
+    ax.set_ylabel("UTF-8 bytes per token (held-out text)")
+    ax.legend()
+    return fig
+
+
+def plot_token_lengths(distributions: Mapping[str, np.ndarray]):
+    """Side-by-side bars: the fraction of tokens of each byte length, one colour per tokenizer."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    width = 0.8 / len(distributions)
+    for k, (label, fractions) in enumerate(distributions.items()):
+        lengths = np.arange(1, len(fractions) + 1)
+        ax.bar(lengths + (k - (len(distributions) - 1) / 2) * width, fractions, width, label=label)
+    ax.set_xticks(lengths, [*map(str, lengths[:-1]), f"{lengths[-1]}+"])
+    ax.set_xlabel("token length (bytes)")
+    ax.set_ylabel("fraction of tokens")
+    ax.legend()
+    return fig
+
+
+# --- Comparison with Hugging Face tokenizers -----------------------------------------------------
+
+
+def train_hf_byte_bpe(texts: Sequence[str], vocab_size: int, min_frequency: int = 2):
+    """A Hugging Face ``tokenizers`` byte-level BPE trained like :func:`train_byte_bpe`:
+    the same GPT-2 pre-tokenizer (no prefix space), all 256 bytes in the alphabet, the same
+    ``vocab_size`` and ``min_frequency``, no special tokens."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        min_frequency=min_frequency,
+        show_progress=False,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )
+    tokenizer.train_from_iterator(texts, trainer=trainer)
+    return tokenizer
+
+
+def hf_merges(hf_tokenizer) -> list[tuple[bytes, bytes]]:
+    """The merges of a Hugging Face byte-level BPE, in rank order, as pairs of bytes."""
+    merges = json.loads(hf_tokenizer.to_str())["model"]["merges"]
+    pairs = [merge.split(" ") if isinstance(merge, str) else merge for merge in merges]
+    return [(printable_to_bytes(a), printable_to_bytes(b)) for a, b in pairs]
+
+
+def hf_vocabulary(hf_tokenizer) -> set[bytes]:
+    """The tokens of a Hugging Face byte-level BPE as byte strings."""
+    return {printable_to_bytes(token) for token in hf_tokenizer.get_vocab()}
+
+
+def hf_tokens(hf_tokenizer, text: str) -> list[bytes]:
+    """The byte string of each token that the Hugging Face tokenizer makes of ``text``."""
+    return [printable_to_bytes(token) for token in hf_tokenizer.encode(text).tokens]
+
+
+def first_difference(ours: Sequence[Pair], theirs: Sequence[Pair]) -> int | None:
+    """Index of the first merge at which two merge lists differ (``None`` if one is a prefix)."""
+    for index, (a, b) in enumerate(zip(ours, theirs, strict=False)):
+        if a != b:
+            return index
+    return None
+
+
+def pair_counts_after(word_counts: Mapping[Word, int], merges: Sequence[Pair]) -> Counter[Pair]:
+    """Pair counts of the corpus once ``merges`` have been applied: what the next merge sees."""
+    ranks = merge_ranks(merges)
+    return count_pairs(
+        Counter({encode_word(word, ranks): count for word, count in word_counts.items()})
+    )
+
+
+# --- Tiny Shakespeare: the tokenizer later chapters reuse -------------------------------------
+
+
+def shakespeare_split(train_fraction: float = SHAKESPEARE_TRAIN_FRACTION) -> tuple[str, str]:
+    """Tiny Shakespeare cut by characters into a training part and a held-out part."""
+    from .data import fetch
+
+    if not 0 < train_fraction < 1:
+        raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction!r}")
+    text = fetch(SHAKESPEARE_KEY).read_text(encoding="utf-8")
+    cut = int(len(text) * train_fraction)
+    return text[:cut], text[cut:]
+
+
+def shakespeare_tokenizer_path(vocab_size: int = DEFAULT_SHAKESPEARE_VOCAB_SIZE) -> Path:
+    """Where the Tiny Shakespeare tokenizer with ``vocab_size`` ids is stored."""
+    from .data import derived_dir
+
+    return derived_dir("bpe") / f"tinyshakespeare-byte-bpe-{vocab_size}.json"
+
+
+def train_shakespeare_tokenizer(
+    vocab_size: int = DEFAULT_SHAKESPEARE_VOCAB_SIZE, min_frequency: int = 2
+) -> ByteBPETokenizer:
+    """Train byte-level BPE on the training part (first 90 %) of Tiny Shakespeare, line by line."""
+    train_text, _ = shakespeare_split()
+    return train_byte_bpe(train_text.splitlines(keepends=True), vocab_size, min_frequency)
+
+
+def load_or_train_shakespeare_tokenizer(
+    vocab_size: int = DEFAULT_SHAKESPEARE_VOCAB_SIZE,
+) -> ByteBPETokenizer:
+    """The Tiny Shakespeare tokenizer with ``vocab_size`` ids: loaded if saved, else trained
+    (a few seconds) and saved under ``course.data.derived_dir("bpe")``."""
+    path = shakespeare_tokenizer_path(vocab_size)
+    if path.is_file():
+        try:
+            return ByteBPETokenizer.load(path)
+        except (ValueError, KeyError, json.JSONDecodeError):
+            pass  # a damaged file is simply trained again
+    tokenizer = train_shakespeare_tokenizer(vocab_size)
+    tokenizer.save(path)
+    return tokenizer
