@@ -29,3 +29,18 @@ def test_plot_history_draws_one_line_per_present_key():
     plt.close("all")
     with pytest.raises(KeyError, match="none of"):
         plot_history(history, ("val_acc",))
+
+
+def test_animation_player_is_self_contained():
+    from matplotlib.animation import FuncAnimation
+
+    from course.plotting import animation_html
+
+    fig, ax = plt.subplots(figsize=(1, 1))
+    (line,) = ax.plot([0, 1], [0, 1])
+    animation = FuncAnimation(fig, lambda i: line.set_ydata([0, i]), frames=3)
+    html = animation_html(animation, dpi=20)
+    plt.close(fig)
+    assert "<script" in html and "data:image/png;base64" in html
+    assert "http://" not in html.split("<script")[0] and "https://" not in html.split("<script")[0]
+    assert "bootstrapcdn" not in html

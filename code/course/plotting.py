@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from importlib import resources
 
 import matplotlib.pyplot as plt
+from matplotlib.animation import Animation
 from matplotlib.axes import Axes
 
 from .training import History
@@ -41,3 +43,19 @@ def plot_history(
         ax.set_yscale("log")
     ax.legend()
     return ax
+
+
+# matplotlib's player links Font Awesome 4 from a CDN for its button icons; the book serves
+# Font Awesome itself, so the link is dropped and the page loads nothing from another host.
+_REMOTE_STYLESHEET = re.compile(r"<link[^>]*href=[\"']https?://[^>]*>\s*", re.IGNORECASE)
+
+
+def animation_html(animation: Animation, *, dpi: int = 60) -> str:
+    """A self-contained HTML/JavaScript player for ``animation``, frames embedded as PNG.
+
+    Plays in a static page with no network: nothing is loaded from another host. A low ``dpi``
+    keeps the page small; every frame is saved at the same size.
+    """
+    with plt.rc_context({"savefig.dpi": dpi, "savefig.bbox": "standard"}):
+        player = animation.to_jshtml(default_mode="once")
+    return _REMOTE_STYLESHEET.sub("", player)
