@@ -1,0 +1,331 @@
+"""Spiral classification: a seeded K-class spiral data set, two classifiers, and their pictures.
+
+Each class is one arm of a spiral in the plane. A linear classifier can only cut the plane
+into convex wedges, so it fails; a network with one hidden layer and a non-linearity bends the
+plane until the arms come apart. :func:`plot_decision_regions` shows the regions each model
+carves out and :func:`plot_hidden_projection` shows the data as the output layer sees it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
+from torch import nn
+
+from .training import History, accuracy, evaluate, train
+
+ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "identity": nn.Identity,
+    "sigmoid": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "relu": nn.ReLU,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Data
+
+
+def make_spirals(
+    n_per_class: int = 100,
+    n_classes: int = 3,
+    *,
+    noise: float = 0.2,
+    turns: float = 1.0,
+    seed: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Points ``(N, 2)`` and integer labels ``(N,)`` of ``n_classes`` interleaved spiral arms.
+
+    Arm ``k`` starts at the origin and winds ``turns`` times around it, rotated by
+    ``2 pi k / n_classes``; point ``j`` sits at radius ``r = j / (n_per_class - 1)`` and angle
+    ``2 pi (turns r + k / n_classes)`` plus Gaussian angle noise of standard deviation ``noise``
+    (radians). The same ``seed`` gives the same points.
+    """
+    if not isinstance(n_per_class, int) or n_per_class < 2:
+        raise ValueError(f"n_per_class must be an integer >= 2, got {n_per_class!r}")
+    if not isinstance(n_classes, int) or n_classes < 2:
+        raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
+    if noise < 0 or turns <= 0:
+        raise ValueError(f"need noise >= 0 and turns > 0, got noise={noise}, turns={turns}")
+    rng = np.random.default_rng(seed)
+    radius = np.tile(np.linspace(0.0, 1.0, n_per_class), n_classes)  # (N,)
+    labels = np.repeat(np.arange(n_classes), n_per_class)  # (N,)
+    angle = 2 * math.pi * (turns * radius + labels / n_classes)  # (N,)
+    angle = angle + noise * rng.standard_normal(angle.shape)
+    points = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=1)  # (N, 2)
+    return torch.from_numpy(points).float(), torch.from_numpy(labels).long()
+
+
+def flip_labels(
+    labels: torch.Tensor, fraction: float, n_classes: int, *, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """A copy of ``labels`` in which a random ``fraction`` is changed to a different class.
+
+    Returns the noisy labels ``(N,)`` and the bool mask ``(N,)`` of the entries that changed.
+    """
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(f"fraction must be in [0, 1], got {fraction!r}")
+    generator = torch.Generator().manual_seed(seed)
+    flipped = torch.rand(len(labels), generator=generator) < fraction  # (N,)
+    shift = torch.randint(1, n_classes, (len(labels),), generator=generator)  # never 0
+    noisy = torch.where(flipped, (labels + shift) % n_classes, labels)  # (N,)
+    return noisy, flipped
+
+
+# ---------------------------------------------------------------------------------------------
+# Models
+
+
+def linear_classifier(n_classes: int, n_inputs: int = 2) -> nn.Linear:
+    """Class scores that are affine in the input: ``logits = W x + b``."""
+    return nn.Linear(n_inputs, n_classes)
+
+
+class TwoLayerNet(nn.Module):
+    """``logits = W2 phi(W1 x + b1) + b2`` with ``hidden_size`` units and activation ``phi``."""
+
+    def __init__(
+        self, hidden_size: int, n_classes: int, activation: str = "relu", n_inputs: int = 2
+    ) -> None:
+        super().__init__()
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        if not isinstance(hidden_size, int) or hidden_size < 1:
+            raise ValueError(f"hidden_size must be a positive integer, got {hidden_size!r}")
+        self.activation_name = activation
+        self.layer1 = nn.Linear(n_inputs, hidden_size)
+        self.activation = ACTIVATIONS[activation]()
+        self.layer2 = nn.Linear(hidden_size, n_classes)
+
+    def hidden(self, x: torch.Tensor) -> torch.Tensor:
+        """Hidden-layer activations ``(N, H)`` for inputs ``(N, 2)``."""
+        return self.activation(self.layer1(x))  # (N, H)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layer2(self.hidden(x))  # (N, K)
+
+
+# ---------------------------------------------------------------------------------------------
+# Training
+
+
+def full_batch(*tensors: torch.Tensor) -> list[tuple[torch.Tensor, ...]]:
+    """A "loader" that yields the whole data set as one batch: each epoch is one step."""
+    return [tuple(tensors)]
+
+
+def fit(
+    model: nn.Module,
+    train_data: tuple[torch.Tensor, torch.Tensor],
+    test_data: tuple[torch.Tensor, torch.Tensor],
+    *,
+    steps: int = 1000,
+    lr: float = 1e-2,
+    weight_decay: float = 1e-4,
+    device: torch.device | None = None,
+) -> History:
+    """Full-batch Adam on cross-entropy for ``steps`` steps; returns the :class:`History`."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    return train(
+        model, full_batch(*train_data), nn.CrossEntropyLoss(), optimizer, epochs=steps,
+        val_loader=full_batch(*test_data), metrics={"acc": accuracy}, device=device,
+    )
+
+
+def accuracy_of(
+    model: nn.Module, data: tuple[torch.Tensor, torch.Tensor], device: torch.device | None = None
+) -> float:
+    """Fraction of ``data`` that ``model`` classifies correctly."""
+    scores = evaluate(model, full_batch(*data), nn.CrossEntropyLoss(), {"acc": accuracy}, device)
+    return scores["acc"]
+
+
+def width_activation_sweep(
+    widths: Sequence[int],
+    activations: Sequence[str],
+    train_data: tuple[torch.Tensor, torch.Tensor],
+    test_data: tuple[torch.Tensor, torch.Tensor],
+    *,
+    seed: int = 0,
+    device: torch.device | None = None,
+    **fit_kwargs,
+) -> dict[str, list[float]]:
+    """Test accuracy of a :class:`TwoLayerNet` for every activation and hidden width.
+
+    Returns ``{activation: [accuracy at widths[0], ...]}``; every net starts from ``seed``.
+    """
+    n_classes = int(train_data[1].max()) + 1
+    results: dict[str, list[float]] = {}
+    for activation in activations:
+        results[activation] = []
+        for width in widths:
+            torch.manual_seed(seed)
+            model = TwoLayerNet(width, n_classes, activation)
+            fit(model, train_data, test_data, device=device, **fit_kwargs)
+            results[activation].append(accuracy_of(model, test_data, device))
+    return results
+
+
+# ---------------------------------------------------------------------------------------------
+# Pictures
+
+
+def class_colors(n_classes: int) -> list[str]:
+    """The first ``n_classes`` colours of the book's colour cycle."""
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    return [cycle[k % len(cycle)] for k in range(n_classes)]
+
+
+def plot_spirals(points: torch.Tensor, y: torch.Tensor, ax: Axes | None = None) -> Axes:
+    """Scatter the rows of ``points`` ``(N, 2)`` coloured by their class ``y`` ``(N,)``."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 4.5))
+    colors = class_colors(int(y.max()) + 1)
+    for k, color in enumerate(colors):
+        members = points[y == k].cpu().numpy()  # (N_k, 2)
+        ax.scatter(members[:, 0], members[:, 1], s=14, color=color, edgecolor="white",
+                   linewidth=0.4, label=f"class {k}")
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    return ax
+
+
+@torch.no_grad()
+def plot_decision_regions(
+    model: nn.Module,
+    points: torch.Tensor,
+    y: torch.Tensor,
+    ax: Axes | None = None,
+    *,
+    resolution: int = 250,
+    margin: float = 0.15,
+) -> Axes:
+    """Colour the plane by the class ``model`` predicts at each place, with the data on top."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 4.5))
+    device = next(model.parameters()).device
+    lo = (points.min(dim=0).values.cpu() - margin).tolist()  # [x1_min, x2_min]
+    hi = (points.max(dim=0).values.cpu() + margin).tolist()  # [x1_max, x2_max]
+    g1, g2 = torch.meshgrid(torch.linspace(lo[0], hi[0], resolution),
+                            torch.linspace(lo[1], hi[1], resolution), indexing="xy")  # (R, R)
+    grid = torch.stack([g1.flatten(), g2.flatten()], dim=1)  # (R*R, 2)
+    was_training = model.training
+    model.eval()
+    predicted = model(grid.to(device)).argmax(dim=-1).cpu().reshape(g1.shape)  # (R, R)
+    model.train(was_training)
+    n_classes = int(y.max()) + 1
+    cmap = ListedColormap(class_colors(n_classes))
+    ax.imshow(predicted.numpy(), origin="lower", extent=(lo[0], hi[0], lo[1], hi[1]),
+              cmap=cmap, vmin=-0.5, vmax=n_classes - 0.5, alpha=0.3, interpolation="nearest",
+              aspect="equal")
+    ax.grid(False)
+    plot_spirals(points, y, ax)
+    return ax
+
+
+@torch.no_grad()
+def hidden_projection(model: TwoLayerNet, points: torch.Tensor) -> torch.Tensor:
+    """Hidden activations of ``points`` on their two principal directions: ``(N, 2)``."""
+    if not isinstance(model, TwoLayerNet):
+        raise TypeError(f"hidden_projection needs a TwoLayerNet, got {type(model).__name__}")
+    device = next(model.parameters()).device
+    hidden = model.hidden(points.to(device)).cpu()  # (N, H)
+    centred = hidden - hidden.mean(dim=0)  # (N, H)
+    _, _, v = torch.linalg.svd(centred, full_matrices=False)  # rows of v: principal directions
+    return centred @ v[:2].T  # (N, 2)
+
+
+def plot_hidden_projection(
+    model: TwoLayerNet, points: torch.Tensor, y: torch.Tensor, ax: Axes | None = None
+) -> Axes:
+    """Scatter the data as the hidden layer represents it (first two principal components)."""
+    projected = hidden_projection(model, points)  # (N, 2)
+    ax = plot_spirals(projected, y, ax)
+    ax.set_aspect("auto")
+    ax.set_xlabel("hidden principal component 1")
+    ax.set_ylabel("hidden principal component 2")
+    return ax
+
+
+def readout_basis(n_classes: int) -> torch.Tensor:
+    """An orthonormal basis ``(K, K-1)`` of the class-score vectors whose entries sum to zero.
+
+    Adding the same number to every class score changes no prediction, so only the component of
+    the scores in this subspace matters: for three classes it is a plane.
+    """
+    centring = torch.eye(n_classes) - 1.0 / n_classes  # (K, K): removes the mean score
+    q, _ = torch.linalg.qr(centring)  # (K, K); the first K-1 columns span the sum-zero subspace
+    return q[:, : n_classes - 1]  # (K, K-1)
+
+
+@torch.no_grad()
+def readout_coordinates(model: TwoLayerNet, points: torch.Tensor) -> torch.Tensor:
+    """Where the output layer puts each point: its class scores in the sum-zero plane, ``(N, 2)``.
+
+    This is a linear map of the hidden activations, ``U^T (W2 h + b2)``, and it decides the class,
+    so for a three-class model it is the two-dimensional view of the hidden layer that matters.
+    """
+    device = next(model.parameters()).device
+    logits = model(points.to(device)).cpu()  # (N, 3)
+    if logits.shape[1] != 3:
+        raise ValueError(f"the read-out view needs 3 classes, got {logits.shape[1]}")
+    return logits @ readout_basis(3)  # (N, 2)
+
+
+def plot_readout_view(
+    model: TwoLayerNet, points: torch.Tensor, y: torch.Tensor, ax: Axes | None = None,
+    *, resolution: int = 200,
+) -> Axes:
+    """The data in :func:`readout_coordinates`, over the (straight-edged) regions of each class."""
+    coords = readout_coordinates(model, points)  # (N, 2)
+    extent = float(coords.abs().max()) * 1.1
+    axis = torch.linspace(-extent, extent, resolution)
+    g1, g2 = torch.meshgrid(axis, axis, indexing="xy")  # (R, R)
+    grid = torch.stack([g1.flatten(), g2.flatten()], dim=1)  # (R*R, 2)
+    predicted = (grid @ readout_basis(3).T).argmax(dim=-1).reshape(g1.shape)  # (R, R)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 4.5))
+    ax.imshow(predicted.numpy(), origin="lower", extent=(-extent, extent, -extent, extent),
+              cmap=ListedColormap(class_colors(3)), vmin=-0.5, vmax=2.5, alpha=0.3,
+              interpolation="nearest")
+    ax.grid(False)
+    plot_spirals(coords, y, ax)
+    ax.set_xlabel("read-out coordinate 1")
+    ax.set_ylabel("read-out coordinate 2")
+    return ax
+
+
+def plot_sweep(
+    widths: Sequence[int], results: Mapping[str, Sequence[float]], ax: Axes | None = None,
+    *, chance: float | None = None,
+) -> Axes:
+    """Test accuracy against hidden width, one line per activation (log-scaled width axis)."""
+    if ax is None:
+        _, ax = plt.subplots()
+    for activation, accuracies in results.items():
+        ax.plot(widths, accuracies, marker="o", label=activation)
+    if chance is not None:
+        ax.axhline(chance, color="gray", ls=":", label="chance")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(list(widths), [str(w) for w in widths])
+    ax.set_xlabel("hidden units")
+    ax.set_ylabel("test accuracy")
+    ax.set_ylim(0, 1.02)
+    ax.legend()
+    return ax
+
+
+def smallest_width_reaching(
+    widths: Sequence[int], accuracies: Sequence[float], threshold: float
+) -> int | None:
+    """The first width in ``widths`` whose accuracy is at least ``threshold`` (``None`` if none)."""
+    if len(widths) != len(accuracies):
+        raise ValueError(f"need one accuracy per width, got {len(accuracies)} for {len(widths)}")
+    return next((w for w, a in zip(widths, accuracies, strict=True) if a >= threshold), None)

@@ -1,0 +1,151 @@
+"""Tests for course.spiral: the spiral generator, the two classifiers and their pictures."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib.pyplot as plt
+import pytest
+import torch
+
+from course import spiral
+
+
+def test_spirals_shapes_types_and_balance():
+    points, labels = spiral.make_spirals(50, 4, seed=3)
+    assert points.shape == (200, 2) and points.dtype == torch.float32
+    assert labels.shape == (200,) and labels.dtype == torch.int64
+    assert torch.bincount(labels).tolist() == [50, 50, 50, 50]
+    assert points.norm(dim=1).max() <= 1.0 + 1e-6
+
+
+def test_spirals_are_seeded():
+    a = spiral.make_spirals(30, 3, seed=7)
+    b = spiral.make_spirals(30, 3, seed=7)
+    c = spiral.make_spirals(30, 3, seed=8)
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+    assert not torch.equal(a[0], c[0])
+
+
+def test_noise_free_points_lie_on_their_arm():
+    n, k_classes, turns = 20, 3, 1.5
+    points, labels = spiral.make_spirals(n, k_classes, noise=0.0, turns=turns)
+    radius = points.norm(dim=1)
+    expected_radius = torch.linspace(0, 1, n).repeat(k_classes)
+    assert torch.allclose(radius, expected_radius, atol=1e-5)
+    far = radius > 0.05  # the angle of the origin is undefined
+    angle = torch.atan2(points[far, 1], points[far, 0])
+    expected = 2 * math.pi * (turns * expected_radius[far] + labels[far] / k_classes)
+    difference = torch.remainder(angle - expected + math.pi, 2 * math.pi) - math.pi
+    assert difference.abs().max() < 1e-4
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"n_per_class": 1}, {"n_classes": 1}, {"noise": -0.1}, {"turns": 0.0}, {"n_per_class": 2.5}],
+)
+def test_spirals_reject_bad_arguments(kwargs):
+    with pytest.raises(ValueError):
+        spiral.make_spirals(**kwargs)
+
+
+def test_model_shapes_and_bad_arguments():
+    x = torch.randn(7, 2)
+    assert spiral.linear_classifier(3)(x).shape == (7, 3)
+    net = spiral.TwoLayerNet(11, 4, "tanh")
+    assert net.hidden(x).shape == (7, 11)
+    assert net(x).shape == (7, 4)
+    with pytest.raises(ValueError):
+        spiral.TwoLayerNet(8, 3, "softplus")
+    with pytest.raises(ValueError):
+        spiral.TwoLayerNet(0, 3)
+
+
+def test_identity_network_is_affine():
+    torch.manual_seed(0)
+    net = spiral.TwoLayerNet(16, 3, "identity")
+    a, b = torch.randn(5, 2), torch.randn(5, 2)
+    mixed = net(0.3 * a + 0.7 * b)
+    assert torch.allclose(mixed, 0.3 * net(a) + 0.7 * net(b), atol=1e-5)
+    relu = spiral.TwoLayerNet(16, 3, "relu")
+    assert not torch.allclose(relu(0.3 * a + 0.7 * b), 0.3 * relu(a) + 0.7 * relu(b), atol=1e-5)
+
+
+def test_fit_lowers_the_loss_and_records_every_step():
+    torch.manual_seed(0)
+    data = spiral.make_spirals(40, 3, seed=0)
+    net = spiral.TwoLayerNet(32, 3, "relu")
+    history = spiral.fit(net, data, data, steps=60, lr=1e-2, device=torch.device("cpu"))
+    assert len(history) == 60
+    assert history["train_loss"][-1] < history["train_loss"][0]
+    assert 0.0 <= spiral.accuracy_of(net, data) <= 1.0
+
+
+def test_sweep_returns_one_accuracy_per_width_and_activation():
+    data = spiral.make_spirals(20, 3, seed=0)
+    results = spiral.width_activation_sweep([2, 4], ["identity", "relu"], data, data, steps=3,
+                                            device=torch.device("cpu"))
+    assert set(results) == {"identity", "relu"}
+    assert all(len(v) == 2 and all(0 <= a <= 1 for a in v) for v in results.values())
+
+
+def test_readout_basis_is_orthonormal_and_sums_to_zero():
+    for k in (2, 3, 5):
+        basis = spiral.readout_basis(k)
+        assert basis.shape == (k, k - 1)
+        assert torch.allclose(basis.T @ basis, torch.eye(k - 1), atol=1e-5)
+        assert torch.allclose(basis.sum(dim=0), torch.zeros(k - 1), atol=1e-5)
+
+
+def test_readout_coordinates_decide_the_class():
+    torch.manual_seed(1)
+    net = spiral.TwoLayerNet(10, 3, "tanh")
+    points = torch.randn(100, 2)
+    coords = spiral.readout_coordinates(net, points)
+    assert coords.shape == (100, 2)
+    from_plane = (coords @ spiral.readout_basis(3).T).argmax(dim=1)
+    assert torch.equal(from_plane, net(points).argmax(dim=1))
+    with pytest.raises(ValueError):
+        spiral.readout_coordinates(spiral.TwoLayerNet(10, 4), points)
+
+
+def test_hidden_projection_is_centred_and_needs_a_two_layer_net():
+    net = spiral.TwoLayerNet(12, 3, "relu")
+    projected = spiral.hidden_projection(net, torch.randn(50, 2))
+    assert projected.shape == (50, 2)
+    assert torch.allclose(projected.mean(dim=0), torch.zeros(2), atol=1e-4)
+    with pytest.raises(TypeError):
+        spiral.hidden_projection(spiral.linear_classifier(3), torch.randn(5, 2))
+
+
+def test_plots_draw_on_given_axes():
+    points, labels = spiral.make_spirals(15, 3, seed=0)
+    net = spiral.TwoLayerNet(8, 3)
+    fig, axes = plt.subplots(1, 5)
+    assert spiral.plot_spirals(points, labels, axes[0]) is axes[0]
+    assert spiral.plot_decision_regions(net, points, labels, axes[1], resolution=20) is axes[1]
+    assert len(axes[1].images) == 1
+    assert spiral.plot_hidden_projection(net, points, labels, axes[2]) is axes[2]
+    assert spiral.plot_readout_view(net, points, labels, axes[3], resolution=20) is axes[3]
+    spiral.plot_sweep([1, 2], {"relu": [0.3, 0.6]}, axes[4], chance=1 / 3)
+    assert len(axes[4].lines) == 2
+    plt.close(fig)
+
+
+def test_smallest_width_reaching():
+    assert spiral.smallest_width_reaching([1, 2, 4], [0.5, 0.96, 0.99], 0.95) == 2
+    assert spiral.smallest_width_reaching([1, 2, 4], [0.5, 0.6, 0.7], 0.95) is None
+    with pytest.raises(ValueError):
+        spiral.smallest_width_reaching([1, 2], [0.5], 0.9)
+
+
+def test_flip_labels_changes_exactly_the_marked_entries():
+    labels = torch.arange(3).repeat(200)
+    noisy, flipped = spiral.flip_labels(labels, 0.25, 3, seed=1)
+    assert torch.equal(noisy != labels, flipped)
+    assert 0.18 < flipped.float().mean() < 0.32
+    assert noisy.min() >= 0 and noisy.max() <= 2
+    again, _ = spiral.flip_labels(labels, 0.25, 3, seed=1)
+    assert torch.equal(noisy, again)
+    with pytest.raises(ValueError):
+        spiral.flip_labels(labels, 1.5, 3)
