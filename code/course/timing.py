@@ -1,0 +1,137 @@
+"""Measuring how long a piece of code takes, and how cost grows with problem size.
+
+Timings on a shared machine are noisy, so :func:`time_call` runs the code a few times after a
+warm-up and reports the *median*. On a GPU, kernels run asynchronously; the helper waits for
+them (``torch.cuda.synchronize``) before reading the clock, otherwise it would time only the
+launch. :func:`fit_power_law` turns timings at several sizes into a slope on a log-log plot,
+which is far more portable between machines than any absolute number of seconds.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+
+def _synchronize(device: torch.device | str | None) -> None:
+    """Wait for queued GPU work on ``device`` (no-op on the CPU)."""
+    if device is None:
+        if torch.cuda.is_available() and torch.cuda.is_initialized():
+            torch.cuda.synchronize()
+        return
+    device = torch.device(device)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The seconds each repeat took, and their median (the number to report)."""
+
+    seconds: tuple[float, ...]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def best(self) -> float:
+        return min(self.seconds)
+
+
+def time_call(
+    fn: Callable[[], object],
+    *,
+    repeats: int = 5,
+    warmup: int = 1,
+    device: torch.device | str | None = None,
+    min_seconds: float = 0.0,
+) -> Timing:
+    """Time ``fn()`` ``repeats`` times after ``warmup`` untimed calls.
+
+    ``device`` is where ``fn`` runs; on CUDA the clock is read only after the GPU has finished
+    (``None`` synchronises every initialised CUDA device). If one call is shorter than
+    ``min_seconds``, each repeat runs ``fn`` in a loop long enough and reports the time per call,
+    so that very short operations are not drowned in clock resolution.
+    """
+    if not callable(fn):
+        raise TypeError(f"fn must be callable with no arguments, got {type(fn).__name__}")
+    if not isinstance(repeats, int) or repeats < 1:
+        raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
+    if not isinstance(warmup, int) or warmup < 0:
+        raise ValueError(f"warmup must be a non-negative integer, got {warmup!r}")
+    if min_seconds < 0:
+        raise ValueError(f"min_seconds must be >= 0, got {min_seconds!r}")
+    for _ in range(warmup):
+        fn()
+    _synchronize(device)
+    calls_per_repeat = 1
+    if min_seconds > 0:
+        start = time.perf_counter()
+        fn()
+        _synchronize(device)
+        once = max(time.perf_counter() - start, 1e-9)
+        calls_per_repeat = max(1, int(np.ceil(min_seconds / once)))
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(calls_per_repeat):
+            fn()
+        _synchronize(device)
+        seconds.append((time.perf_counter() - start) / calls_per_repeat)
+    return Timing(tuple(seconds))
+
+
+def time_over_sizes(
+    make_call: Callable[[int], Callable[[], object]],
+    sizes: Sequence[int],
+    **time_kwargs,
+) -> np.ndarray:
+    """Median seconds of ``make_call(n)()`` for each ``n`` in ``sizes`` (inputs built untimed)."""
+    if len(sizes) == 0:
+        raise ValueError("sizes must not be empty")
+    return np.array([time_call(make_call(int(n)), **time_kwargs).median for n in sizes])
+
+
+def fit_power_law(sizes: Sequence[float], costs: Sequence[float]) -> tuple[float, float]:
+    """Least-squares fit of ``cost = c * size**slope`` on log-log axes; returns ``(slope, c)``.
+
+    A slope of 1 means linear growth, 2 quadratic. Fit only the sizes where the asymptotic
+    term dominates: at small sizes fixed overheads flatten the curve.
+    """
+    x = np.asarray(sizes, dtype=float)
+    y = np.asarray(costs, dtype=float)
+    if x.shape != y.shape or x.ndim != 1 or len(x) < 2:
+        raise ValueError(
+            f"need two equally long 1-D sequences of >= 2 values, got {x.shape}, {y.shape}"
+        )
+    if np.any(x <= 0) or np.any(y <= 0):
+        raise ValueError("sizes and costs must be positive to be fitted on a log scale")
+    slope, log_c = np.polyfit(np.log(x), np.log(y), deg=1)
+    return float(slope), float(np.exp(log_c))
+
+
+def saved_activation_bytes(fn: Callable[[], object]) -> int:
+    """Bytes of the tensors autograd keeps for the backward pass while ``fn()`` runs.
+
+    This is the memory that *training* must hold on to, measured the same way on CPU and GPU:
+    every tensor saved for backward is seen by a hook and counted once (by storage).
+    """
+    if not callable(fn):
+        raise TypeError(f"fn must be callable with no arguments, got {type(fn).__name__}")
+    seen: dict[tuple, int] = {}
+
+    def pack(tensor: torch.Tensor) -> torch.Tensor:
+        storage = tensor.untyped_storage()
+        key = (tensor.device.type, storage.data_ptr())
+        seen[key] = max(seen.get(key, 0), storage.nbytes())
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        fn()
+    return int(sum(seen.values()))
