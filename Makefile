@@ -16,6 +16,9 @@ PORT ?= 8000
 JB_FLAGS := -W -n --keep-going
 export COURSE_PROGRESS := 0
 export PYTHONHASHSEED := 0
+# idle OpenMP threads sleep instead of spinning: on a busy 2-core machine spinning threads
+# slow PyTorch down many times over
+export OMP_WAIT_POLICY := PASSIVE
 
 .PHONY: book test serve notebooks lint unit chapters site-tests build page clean help
 
