@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -28,12 +30,24 @@ def main(page: str) -> int:
         "  - file: book/papers\n",
         encoding="utf-8",
     )
+    # authors' draft bibliographies resolve too; this config lives elsewhere, so paths are absolute
+    config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text(encoding="utf-8"))
+    drafts = sorted((REPO_ROOT / "references" / "drafts").glob("*.bib"))
+    config["bibtex_bibfiles"] = [str(REPO_ROOT / f) for f in config["bibtex_bibfiles"]]
+    config["bibtex_bibfiles"] += [str(d) for d in drafts]
+    config["sphinx"]["local_extensions"] = {
+        name: str(REPO_ROOT / path) for name, path in config["sphinx"]["local_extensions"].items()
+    }
+    config_file = out / "_config.yml"
+    config_file.write_text(yaml.safe_dump(config), encoding="utf-8")
     command = [
         str(REPO_ROOT / ".venv" / "bin" / "jupyter-book"),
         "build",
         str(REPO_ROOT),
         "--toc",
         str(toc),
+        "--config",
+        str(config_file),
         "--path-output",
         str(out),
         "-W",
