@@ -1,0 +1,408 @@
+"""A decoder-only transformer language model (GPT), written bottom-up in one readable file.
+
+The model follows GPT-2 (Radford et al., 2019) in the spirit of Karpathy's minGPT:
+
+* token embeddings plus learned position embeddings,
+* ``n_layer`` blocks ``x = x + attn(LN(x))``, ``x = x + mlp(LN(x))`` (pre-LayerNorm, residuals),
+  where ``attn`` is *causal* multi-head self-attention: position ``t`` sees positions ``<= t``,
+* a final LayerNorm and a linear head whose weight *is* the token-embedding matrix
+  (weight tying, Press and Wolf, 2017), giving next-token logits at every position.
+
+Generation is autoregressive: sample a token from the last position's logits, append it, repeat.
+A key-value cache keeps the keys and values of the tokens already seen, so each new token costs
+one position's work instead of recomputing the whole prefix; :meth:`GPT.forward_cached` returns
+the same logits as :meth:`GPT.forward`.
+
+Shapes: ``B`` batch, ``T`` sequence length, ``C = n_embd`` channels, ``H = n_head`` heads,
+``D = C // H`` channels per head, ``V`` vocabulary size.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .attention import causal_mask, scaled_dot_product_attention
+from .transformer import FeedForward
+
+
+@dataclass
+class GPTConfig:
+    """Sizes of a GPT. ``block_size`` is the longest context the model can read."""
+
+    vocab_size: int
+    block_size: int = 128
+    n_layer: int = 4
+    n_head: int = 4
+    n_embd: int = 128
+    dropout: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        if self.n_embd % self.n_head != 0:
+            raise ValueError(f"n_embd={self.n_embd} must be divisible by n_head={self.n_head}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
+
+
+def gpt_parameter_count(config: GPTConfig, non_embedding: bool = False) -> int:
+    """Closed-form number of parameters of :class:`GPT` (tied head counted once).
+
+    Per block: two LayerNorms ``4C``, attention ``4C^2 + 4C`` (Q, K, V, output, with biases),
+    MLP ``8C^2 + 5C`` (``C -> 4C -> C``), so ``12 C^2 + 13 C``. Plus embeddings ``V C + T C``
+    and the final LayerNorm ``2C``. ``non_embedding=True`` leaves out both embedding tables,
+    the count used by scaling laws (Kaplan et al., 2020).
+    """
+    if not isinstance(config, GPTConfig):
+        raise TypeError(f"expected a GPTConfig, got {type(config).__name__}")
+    c = config.n_embd
+    blocks = config.n_layer * (12 * c * c + 13 * c)
+    embeddings = config.vocab_size * c + config.block_size * c
+    return blocks + 2 * c + (0 if non_embedding else embeddings)
+
+
+# --- causal self-attention -----------------------------------------------------------------
+
+
+class CausalSelfAttention(nn.Module):
+    """Multi-head self-attention in which position ``t`` attends only to positions ``<= t``.
+
+    One linear layer makes queries, keys and values for all heads at once (``C -> 3C``); the
+    heads attend independently in ``D = C / H`` dimensions and an output projection mixes them.
+    With ``keep_weights = True`` the last attention weights ``(B, H, T, T)`` are stored in
+    ``self.weights`` for analysis (slower: the softmax is then computed explicitly).
+    """
+
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__()
+        self.n_head, self.n_embd = config.n_head, config.n_embd
+        self.qkv = nn.Linear(config.n_embd, 3 * config.n_embd)
+        self.proj = nn.Linear(config.n_embd, config.n_embd)
+        self.dropout = config.dropout
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.keep_weights = False
+        self.weights: torch.Tensor | None = None
+
+    def _heads(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        batch, length, channels = x.shape  # (B, T, C)
+        q, k, v = self.qkv(x).split(channels, dim=2)  # 3 x (B, T, C)
+        shape = (batch, length, self.n_head, channels // self.n_head)
+        q = q.view(shape).transpose(1, 2)  # (B, H, T, D)
+        k = k.view(shape).transpose(1, 2)  # (B, H, T, D)
+        v = v.view(shape).transpose(1, 2)  # (B, H, T, D)
+        return q, k, v
+
+    def _attend(self, q, k, v, mask: torch.Tensor | None, is_causal: bool) -> torch.Tensor:
+        dropout_p = self.dropout if self.training else 0.0
+        if self.keep_weights:
+            if is_causal:
+                mask = causal_mask(q.shape[2], device=q.device)  # (T, T)
+            out, weights = scaled_dot_product_attention(q, k, v, mask, dropout_p=dropout_p)
+            self.weights = weights.detach()  # (B, H, Tq, Tk)
+            return out  # (B, H, Tq, D)
+        return F.scaled_dot_product_attention(
+            q, k, v, attn_mask=mask, dropout_p=dropout_p, is_causal=is_causal
+        )  # (B, H, Tq, D)
+
+    def _merge(self, out: torch.Tensor) -> torch.Tensor:
+        batch, _, length, _ = out.shape
+        out = out.transpose(1, 2).reshape(batch, length, self.n_embd)  # (B, T, C)
+        return self.resid_dropout(self.proj(out))  # (B, T, C)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        q, k, v = self._heads(x)  # (B, H, T, D) each
+        return self._merge(self._attend(q, k, v, None, is_causal=True))  # (B, T, C)
+
+    def forward_cached(self, x: torch.Tensor, cache: LayerCache) -> torch.Tensor:
+        """Attend from the new positions ``x (B, T_new, C)`` to the cached ones and themselves."""
+        q, k, v = self._heads(x)  # (B, H, T_new, D)
+        k, v = cache.append(k, v)  # (B, H, T_past + T_new, D)
+        new, total = q.shape[2], k.shape[2]
+        # new position i sits at absolute position total - new + i and sees keys up to it
+        mask = torch.ones(new, total, dtype=torch.bool, device=x.device).tril(total - new)
+        return self._merge(self._attend(q, k, v, mask, is_causal=False))  # (B, T_new, C)
+
+
+class LayerCache:
+    """The keys and values one attention layer has computed so far, ``(B, H, T, D)`` each."""
+
+    def __init__(self) -> None:
+        self.keys: torch.Tensor | None = None
+        self.values: torch.Tensor | None = None
+
+    def __len__(self) -> int:
+        return 0 if self.keys is None else self.keys.shape[2]
+
+    def append(self, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.keys is None:
+            self.keys, self.values = k, v
+        else:
+            self.keys = torch.cat([self.keys, k], dim=2)  # (B, H, T + T_new, D)
+            self.values = torch.cat([self.values, v], dim=2)  # (B, H, T + T_new, D)
+        return self.keys, self.values
+
+
+class KVCache:
+    """One :class:`LayerCache` per block; ``len(cache)`` is the number of positions stored."""
+
+    def __init__(self, n_layer: int) -> None:
+        self.layers = [LayerCache() for _ in range(n_layer)]
+
+    def __len__(self) -> int:
+        return len(self.layers[0])
+
+
+# --- the block and the model ---------------------------------------------------------------
+
+
+class Block(nn.Module):
+    """Pre-LayerNorm transformer block: ``x + attn(LN(x))`` then ``x + mlp(LN(x))``."""
+
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__()
+        self.ln1 = nn.LayerNorm(config.n_embd)
+        self.attn = CausalSelfAttention(config)
+        self.ln2 = nn.LayerNorm(config.n_embd)
+        self.mlp = FeedForward(config.n_embd, 4 * config.n_embd, "gelu", config.dropout)
+        self.mlp_dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x: torch.Tensor, cache: LayerCache | None = None) -> torch.Tensor:
+        h = self.ln1(x)  # (B, T, C)
+        x = x + (self.attn(h) if cache is None else self.attn.forward_cached(h, cache))  # (B, T, C)
+        return x + self.mlp_dropout(self.mlp(self.ln2(x)))  # (B, T, C)
+
+
+class GPT(nn.Module):
+    """A GPT language model: ``forward(idx (B, T)) -> (logits (B, T, V), loss or None)``."""
+
+    def __init__(self, config: GPTConfig) -> None:
+        super().__init__()
+        if not isinstance(config, GPTConfig):
+            raise TypeError(f"expected a GPTConfig, got {type(config).__name__}")
+        self.config = config
+        self.token_embedding = nn.Embedding(config.vocab_size, config.n_embd)
+        self.position_embedding = nn.Embedding(config.block_size, config.n_embd)
+        self.drop = nn.Dropout(config.dropout)
+        self.blocks = nn.ModuleList([Block(config) for _ in range(config.n_layer)])
+        self.ln_f = nn.LayerNorm(config.n_embd)
+        self.head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        self.head.weight = self.token_embedding.weight  # weight tying: one (V, C) matrix
+        self.apply(self._init_weights)
+        # GPT-2 scales the projections that write into the residual stream by 1/sqrt(2 L)
+        for name, parameter in self.named_parameters():
+            if name.endswith("attn.proj.weight") or name.endswith("mlp.fc2.weight"):
+                nn.init.normal_(parameter, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))
+
+    @staticmethod
+    def _init_weights(module: nn.Module) -> None:
+        if isinstance(module, (nn.Linear, nn.Embedding)):
+            nn.init.normal_(module.weight, mean=0.0, std=0.02)
+        if isinstance(module, nn.Linear) and module.bias is not None:
+            nn.init.zeros_(module.bias)
+
+    def num_parameters(self, non_embedding: bool = False) -> int:
+        """Number of distinct parameters (the tied head is counted once).
+
+        ``non_embedding=True`` leaves out the token and position embeddings.
+        """
+        total = sum(p.numel() for p in self.parameters())  # parameters() skips duplicates
+        if non_embedding:
+            total -= self.token_embedding.weight.numel() + self.position_embedding.weight.numel()
+        return total
+
+    def _check_idx(self, idx: torch.Tensor, offset: int = 0) -> None:
+        if not isinstance(idx, torch.Tensor) or idx.dim() != 2 or idx.dtype != torch.long:
+            raise ValueError("idx must be a (B, T) tensor of token ids (torch.long)")
+        if offset + idx.shape[1] > self.config.block_size:
+            raise ValueError(
+                f"sequence of {offset + idx.shape[1]} positions is longer than "
+                f"block_size={self.config.block_size}"
+            )
+
+    def _embed(self, idx: torch.Tensor, offset: int = 0) -> torch.Tensor:
+        positions = torch.arange(offset, offset + idx.shape[1], device=idx.device)  # (T,)
+        x = self.token_embedding(idx) + self.position_embedding(positions)  # (B, T, C)
+        return self.drop(x)  # (B, T, C)
+
+    def forward(
+        self, idx: torch.Tensor, targets: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Next-token logits ``(B, T, V)`` and, given ``targets (B, T)``, the mean cross-entropy
+        in nats."""
+        self._check_idx(idx)
+        x = self._embed(idx)  # (B, T, C)
+        for block in self.blocks:
+            x = block(x)  # (B, T, C)
+        logits = self.head(self.ln_f(x))  # (B, T, V)
+        loss = None
+        if targets is not None:
+            if targets.shape != idx.shape:
+                raise ValueError(
+                    f"targets {tuple(targets.shape)} must match idx {tuple(idx.shape)}"
+                )
+            loss = F.cross_entropy(logits.flatten(0, 1), targets.flatten())
+        return logits, loss
+
+    def new_cache(self) -> KVCache:
+        """An empty key-value cache for :meth:`forward_cached`."""
+        return KVCache(self.config.n_layer)
+
+    def forward_cached(self, idx: torch.Tensor, cache: KVCache) -> torch.Tensor:
+        """Logits ``(B, T_new, V)`` for the new tokens ``idx``, continuing the cached sequence.
+
+        The cache is extended in place; the logits equal those :meth:`forward` gives for the
+        same positions of the whole sequence.
+        """
+        offset = len(cache)
+        self._check_idx(idx, offset)
+        x = self._embed(idx, offset)  # (B, T_new, C)
+        for block, layer_cache in zip(self.blocks, cache.layers, strict=True):
+            x = block(x, layer_cache)  # (B, T_new, C)
+        return self.head(self.ln_f(x))  # (B, T_new, V)
+
+    @torch.no_grad()
+    def attention_maps(self, idx: torch.Tensor) -> torch.Tensor:
+        """Attention weights of every layer and head, ``(L, B, H, T, T)`` (rows sum to 1)."""
+        maps = []
+        for block in self.blocks:
+            block.attn.keep_weights = True
+        try:
+            self.forward(idx)
+            maps = [block.attn.weights for block in self.blocks]
+        finally:
+            for block in self.blocks:
+                block.attn.keep_weights, block.attn.weights = False, None
+        return torch.stack(maps)  # (L, B, H, T, T)
+
+    @torch.no_grad()
+    def generate(
+        self,
+        idx: torch.Tensor,
+        max_new_tokens: int,
+        *,
+        temperature: float = 1.0,
+        top_k: int | None = None,
+        generator: torch.Generator | None = None,
+        use_cache: bool = True,
+    ) -> torch.Tensor:
+        """Append ``max_new_tokens`` sampled tokens to the prompt ``idx (B, T)``.
+
+        Logits are divided by ``temperature`` (``0`` means greedy: always the most likely token);
+        with ``top_k`` only the ``k`` most likely tokens can be drawn (Fan et al., 2018). Pass a
+        seeded ``generator`` for reproducible samples. With ``use_cache`` the key-value cache is
+        used while the sequence fits in ``block_size``; beyond it the context is cropped to the
+        last ``block_size`` tokens and recomputed.
+        """
+        if not isinstance(max_new_tokens, int) or max_new_tokens < 0:
+            raise ValueError(f"max_new_tokens must be a non-negative int, got {max_new_tokens!r}")
+        if temperature < 0:
+            raise ValueError(f"temperature must be >= 0, got {temperature!r}")
+        if top_k is not None and (not isinstance(top_k, int) or top_k < 1):
+            raise ValueError(f"top_k must be None or a positive int, got {top_k!r}")
+        block_size = self.config.block_size
+        self._check_idx(idx[:, -block_size:])
+        cache = self.new_cache() if use_cache else None
+        pending = idx[:, -block_size:]  # (B, T) tokens the cache has not seen yet
+        for _ in range(max_new_tokens):
+            if cache is not None and len(cache) + pending.shape[1] <= block_size:
+                logits = self.forward_cached(pending, cache)[:, -1, :]  # (B, V)
+            else:  # no cache, or the context window is full: recompute the last block_size
+                cache = None
+                logits = self.forward(idx[:, -block_size:])[0][:, -1, :]  # (B, V)
+            pending = sample_next_token(logits, temperature, top_k, generator)  # (B, 1)
+            idx = torch.cat([idx, pending], dim=1)  # (B, T + 1)
+        return idx
+
+
+def sample_next_token(
+    logits: torch.Tensor,
+    temperature: float = 1.0,
+    top_k: int | None = None,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """Draw one token per row from ``logits (B, V)``; returns ``(B, 1)`` ids."""
+    if temperature == 0:
+        return logits.argmax(dim=-1, keepdim=True)  # (B, 1)
+    logits = logits / temperature  # (B, V)
+    if top_k is not None and top_k < logits.shape[-1]:
+        kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]  # (B, 1)
+        logits = logits.masked_fill(logits < kth, float("-inf"))  # (B, V)
+    probs = torch.softmax(logits, dim=-1)  # (B, V)
+    return torch.multinomial(probs, 1, generator=generator)  # (B, 1)
+
+
+# --- analysis: timing the cache, reading attention maps ------------------------------------
+
+
+def generation_seconds(
+    model: GPT, n_tokens: int, *, use_cache: bool, repeats: int = 3, seed: int = 0
+) -> float:
+    """Median wall-clock seconds to generate ``n_tokens`` tokens greedily after a 1-token
+    prompt (batch of one), with or without the key-value cache (machine-dependent)."""
+    from .timing import time_call
+
+    device = next(model.parameters()).device
+    prompt = torch.zeros(1, 1, dtype=torch.long, device=device)  # (1, 1)
+    model.eval()
+
+    def run() -> torch.Tensor:
+        return model.generate(prompt, n_tokens, temperature=0, use_cache=use_cache)
+
+    return time_call(run, repeats=repeats, warmup=1, device=device).median
+
+
+def previous_token_attention(maps: torch.Tensor) -> torch.Tensor:
+    """Mean weight each head puts on the previous position, ``(L, H)``, from ``maps
+    (L, B, H, T, T)``; positions ``t >= 1`` are averaged."""
+    if maps.dim() != 5:
+        raise ValueError(f"maps must be (L, B, H, T, T), got {tuple(maps.shape)}")
+    previous = maps.diagonal(offset=-1, dim1=-2, dim2=-1)  # (L, B, H, T - 1)
+    return previous.mean(dim=(1, 3))  # (L, H)
+
+
+def attention_to(maps: torch.Tensor, is_target: torch.Tensor) -> torch.Tensor:
+    """Mean total weight each head puts on key positions where ``is_target (B, T)`` is true
+    (for example delimiter tokens), ``(L, H)``."""
+    if maps.dim() != 5 or is_target.shape != maps.shape[1:2] + maps.shape[-1:]:
+        raise ValueError("maps must be (L, B, H, T, T) and is_target (B, T)")
+    mass = (maps * is_target[None, :, None, None, :].to(maps.dtype)).sum(-1)  # (L, B, H, T)
+    return mass.mean(dim=(1, 3))  # (L, H)
+
+
+def uniform_causal_maps(length: int) -> torch.Tensor:
+    """Attention that spreads evenly over the visible past, ``(1, 1, 1, T, T)``: the baseline
+    a head's scores are compared with."""
+    weights = causal_mask(length).float()  # (T, T)
+    return (weights / weights.sum(-1, keepdim=True))[None, None, None]  # (1, 1, 1, T, T)
+
+
+def plot_attention_heads(maps: torch.Tensor, labels: list[str], size: float = 2.4):
+    """Heat maps of every layer (rows) and head (columns) for one sequence; ``maps
+    (L, 1, H, T, T)`` as returned by :meth:`GPT.attention_maps`, ``labels`` one per position."""
+    import matplotlib.pyplot as plt
+
+    n_layer, n_head, length = maps.shape[0], maps.shape[2], maps.shape[-1]
+    if len(labels) != length:
+        raise ValueError(f"need {length} labels, got {len(labels)}")
+    fig, axes = plt.subplots(
+        n_layer, n_head, figsize=(size * n_head, size * n_layer + 0.3), squeeze=False
+    )
+    for layer in range(n_layer):
+        for head in range(n_head):
+            ax = axes[layer, head]
+            ax.imshow(maps[layer, 0, head].cpu().numpy(), cmap="Blues", vmin=0, vmax=1)
+            ax.set_title(f"layer {layer + 1}, head {head + 1}", fontsize="small")
+            ax.set_xticks(range(length), labels, fontsize=5)
+            ax.set_yticks(range(length), labels, fontsize=5)
+            ax.grid(False)
+    fig.supylabel("query (position that attends)", fontsize="small")
+    fig.supxlabel("key (position attended to)", fontsize="small")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,158 @@
+"""Tiny Shakespeare for language modelling: encodings, random batches, baselines, fair units.
+
+A language model's loss is the mean negative log-likelihood *per token*, in nats. Tokens of
+different tokenizers carry different amounts of text, so losses are only comparable after
+converting them to the same unit of text: the total information of the held-out text,
+``loss_per_token * n_tokens``, divided by its number of characters (or bytes) and by ``ln 2``
+gives **bits per character** (bits per byte). Tiny Shakespeare is plain ASCII, so its characters
+and bytes coincide and the two units are the same here.
+
+The corpus is split by characters as the course's BPE tokenizer was trained: the first 90 % for
+training, the rest held out (:func:`course.byte_bpe.shakespeare_split`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Protocol
+
+import torch
+
+from .byte_bpe import load_or_train_shakespeare_tokenizer, shakespeare_split
+
+
+class Tokenizer(Protocol):
+    vocab_size: int
+
+    def encode(self, text: str) -> list[int]: ...
+
+    def decode(self, ids) -> str: ...
+
+
+class CharTokenizer:
+    """One id per distinct character of the text it was built from (sorted by code point)."""
+
+    def __init__(self, text: str) -> None:
+        if not isinstance(text, str) or not text:
+            raise ValueError("CharTokenizer needs a non-empty string")
+        self.chars = sorted(set(text))
+        self.index = {ch: i for i, ch in enumerate(self.chars)}
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.chars)
+
+    def encode(self, text: str) -> list[int]:
+        unknown = set(text) - self.index.keys()
+        if unknown:
+            raise ValueError(f"characters not in the vocabulary: {sorted(unknown)!r}")
+        return [self.index[ch] for ch in text]
+
+    def decode(self, ids) -> str:
+        return "".join(self.chars[int(i)] for i in ids)
+
+
+@dataclass
+class Corpus:
+    """A tokenized train/validation split and how much text each part holds."""
+
+    name: str
+    tokenizer: Tokenizer
+    train_ids: torch.Tensor  # (N_train,) long
+    val_ids: torch.Tensor  # (N_val,) long
+    val_chars: int
+    val_bytes: int
+
+    @property
+    def vocab_size(self) -> int:
+        return self.tokenizer.vocab_size
+
+    @property
+    def val_chars_per_token(self) -> float:
+        return self.val_chars / len(self.val_ids)
+
+
+def load_corpus(kind: str = "bpe", bpe_vocab_size: int = 1024) -> Corpus:
+    """Tiny Shakespeare encoded at character level (``"char"``) or with the course's BPE
+    tokenizer (``"bpe"``, ``bpe_vocab_size`` ids, trained on the training part only)."""
+    if kind not in ("char", "bpe"):
+        raise ValueError(f"kind must be 'char' or 'bpe', got {kind!r}")
+    train_text, val_text = shakespeare_split()
+    if kind == "char":
+        tokenizer: Tokenizer = CharTokenizer(train_text)
+    else:
+        tokenizer = load_or_train_shakespeare_tokenizer(bpe_vocab_size)
+    return Corpus(
+        name=kind,
+        tokenizer=tokenizer,
+        train_ids=torch.tensor(tokenizer.encode(train_text), dtype=torch.long),
+        val_ids=torch.tensor(tokenizer.encode(val_text), dtype=torch.long),
+        val_chars=len(val_text),
+        val_bytes=len(val_text.encode("utf-8")),
+    )
+
+
+def random_batch(
+    ids: torch.Tensor,
+    batch_size: int,
+    block_size: int,
+    generator: torch.Generator,
+    device: torch.device | str = "cpu",
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``batch_size`` random windows of ``block_size`` tokens and the same windows shifted by one.
+
+    Returns inputs ``x (B, T)`` and next-token targets ``y (B, T)`` with ``y[:, t] = x[:, t+1]``
+    in the original sequence; the start positions are drawn with ``generator`` (on the CPU).
+    """
+    if ids.dim() != 1:
+        raise ValueError(f"ids must be 1-D, got shape {tuple(ids.shape)}")
+    if block_size < 1 or batch_size < 1:
+        raise ValueError("batch_size and block_size must be positive")
+    if len(ids) <= block_size:
+        raise ValueError(f"need more than block_size={block_size} tokens, got {len(ids)}")
+    starts = torch.randint(len(ids) - block_size, (batch_size,), generator=generator)  # (B,)
+    offsets = torch.arange(block_size)  # (T,)
+    x = ids[starts[:, None] + offsets]  # (B, T)
+    y = ids[starts[:, None] + offsets + 1]  # (B, T)
+    return x.to(device), y.to(device)
+
+
+# --- baselines: models that ignore (almost) all context -------------------------------------
+
+
+def unigram_loss(train_ids: torch.Tensor, val_ids: torch.Tensor, vocab_size: int) -> float:
+    """Held-out cross-entropy (nats per token) of token frequencies with add-one smoothing."""
+    counts = torch.bincount(train_ids, minlength=vocab_size).double() + 1.0  # (V,)
+    log_probs = torch.log(counts / counts.sum())  # (V,)
+    return float(-log_probs[val_ids].mean())
+
+
+def bigram_loss(
+    train_ids: torch.Tensor, val_ids: torch.Tensor, vocab_size: int, smoothing: float = 0.1
+) -> float:
+    """Held-out cross-entropy (nats per token) of ``p(next | previous)`` counted on the training
+    ids with add-``smoothing`` smoothing; the first held-out token is not scored."""
+    if smoothing <= 0:
+        raise ValueError(f"smoothing must be positive, got {smoothing!r}")
+    pairs = train_ids[:-1] * vocab_size + train_ids[1:]  # (N - 1,)
+    counts = torch.bincount(pairs, minlength=vocab_size**2).double().view(vocab_size, -1)
+    counts = counts + smoothing  # (V, V)
+    log_probs = torch.log(counts / counts.sum(dim=1, keepdim=True))  # (V, V)
+    return float(-log_probs[val_ids[:-1], val_ids[1:]].mean())
+
+
+def bits_per_unit(loss_per_token: float, n_tokens: int, n_units: int) -> float:
+    """Convert a loss in nats per token into bits per unit of text (character or byte).
+
+    ``n_tokens`` tokens encode ``n_units`` characters (bytes) of the same text:
+    ``bits = loss * n_tokens / (n_units * ln 2)``.
+    """
+    if n_tokens < 1 or n_units < 1:
+        raise ValueError("n_tokens and n_units must be positive")
+    return loss_per_token * n_tokens / (n_units * math.log(2))
+
+
+def bits_per_char(corpus: Corpus, loss_per_token: float) -> float:
+    """A held-out loss of a model trained on ``corpus`` in bits per character of the text."""
+    return bits_per_unit(loss_per_token, len(corpus.val_ids), corpus.val_chars)

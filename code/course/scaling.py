@@ -1,0 +1,260 @@
+"""Compute-optimal scaling: how to split a training budget between model size and data.
+
+Hoffmann et al. (2022, "Chinchilla", Approach 3) fit the final loss of a language model with
+``N`` parameters trained on ``D`` tokens by
+
+    L(N, D) = E + A / N**alpha + B / D**beta,
+
+with ``E = 1.69``, ``A = 406.4``, ``B = 410.7``, ``alpha = 0.34``, ``beta = 0.28`` (their
+Eq. 10; loss in nats per token on their data set). ``E`` is the entropy of text, the second term
+what a finite model cannot represent, the third what finite data cannot teach. Training costs
+about ``C = 6 N D`` floating-point operations (2 per parameter and token forward, 4 backward;
+Kaplan et al., 2020). Minimising ``L`` on the line ``6 N D = C`` gives the closed form
+
+    N_opt = G (C / 6)**a,  D_opt = (C / 6)**b / G,  G = (alpha A / (beta B))**(1 / (alpha + beta)),
+
+with ``a = beta / (alpha + beta)`` and ``b = alpha / (alpha + beta)`` (their Eq. 4).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from scipy.optimize import minimize_scalar
+
+FLOPS_PER_PARAMETER_TOKEN = 6
+
+
+@dataclass(frozen=True)
+class ParametricLoss:
+    """``L(N, D) = E + A / N**alpha + B / D**beta``; call it with arrays of ``N`` and ``D``."""
+
+    E: float
+    A: float
+    B: float
+    alpha: float
+    beta: float
+
+    def __call__(self, n_params, n_tokens):
+        n_params, n_tokens = np.asarray(n_params, float), np.asarray(n_tokens, float)
+        if np.any(n_params <= 0) or np.any(n_tokens <= 0):
+            raise ValueError("n_params and n_tokens must be positive")
+        return self.E + self.A / n_params**self.alpha + self.B / n_tokens**self.beta
+
+    @property
+    def exponents(self) -> tuple[float, float]:
+        """``(a, b)`` with ``N_opt ~ C**a`` and ``D_opt ~ C**b`` (``a + b = 1``)."""
+        total = self.alpha + self.beta
+        return self.beta / total, self.alpha / total
+
+
+CHINCHILLA = ParametricLoss(E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28)
+
+
+def training_flops(n_params, n_tokens):
+    """Approximate training compute ``C = 6 N D`` in FLOPs."""
+    return FLOPS_PER_PARAMETER_TOKEN * np.asarray(n_params, float) * np.asarray(n_tokens, float)
+
+
+def _check_budget(flops) -> np.ndarray:
+    flops = np.asarray(flops, float)
+    if np.any(flops <= 0):
+        raise ValueError("compute budgets must be positive numbers of FLOPs")
+    return flops
+
+
+def compute_optimal(flops, law: ParametricLoss = CHINCHILLA) -> tuple[np.ndarray, np.ndarray]:
+    """Loss-minimising ``(N_opt, D_opt)`` for budgets ``flops`` with ``6 N D = C`` (closed form)."""
+    flops = _check_budget(flops)
+    g = (law.alpha * law.A / (law.beta * law.B)) ** (1.0 / (law.alpha + law.beta))
+    a, b = law.exponents
+    base = flops / FLOPS_PER_PARAMETER_TOKEN
+    return g * base**a, base**b / g
+
+
+def compute_optimal_numerical(
+    flops: float, law: ParametricLoss = CHINCHILLA
+) -> tuple[float, float]:
+    """The same optimum found by minimising ``L(N, C / 6N)`` over ``log N`` numerically."""
+    flops = float(_check_budget(flops))
+
+    def loss_at(log_n: float) -> float:
+        n = math.exp(log_n)
+        return float(law(n, flops / (FLOPS_PER_PARAMETER_TOKEN * n)))
+
+    upper = math.log(flops / FLOPS_PER_PARAMETER_TOKEN)
+    result = minimize_scalar(
+        loss_at, bounds=(0.0, upper), method="bounded", options={"xatol": 1e-10}
+    )
+    n_opt = math.exp(result.x)
+    return n_opt, flops / (FLOPS_PER_PARAMETER_TOKEN * n_opt)
+
+
+def iso_flop_losses(flops: float, n_params, law: ParametricLoss = CHINCHILLA) -> np.ndarray:
+    """Predicted loss of each model size in ``n_params`` when all are trained with ``flops``."""
+    flops = float(_check_budget(flops))
+    n_params = np.asarray(n_params, float)
+    return law(n_params, flops / (FLOPS_PER_PARAMETER_TOKEN * n_params))
+
+
+@dataclass(frozen=True)
+class SweepRun:
+    """One model of an equal-compute sweep and how it fared."""
+
+    n_embd: int
+    n_params: int  # all parameters (tied embedding counted once), the N of C = 6 N D
+    n_tokens: int  # training tokens D = steps * batch_size * block_size
+    steps: int
+    val_loss: float  # nats per token (per character at character level)
+    seconds: float
+
+
+def equal_compute_sweep(
+    corpus,
+    widths: Sequence[int],
+    flops: float,
+    *,
+    n_layer: int = 2,
+    n_head: int = 2,
+    block_size: int = 64,
+    batch_size: int = 16,
+    lr: float = 3e-3,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
+) -> list[SweepRun]:
+    """Train one small GPT per width in ``widths`` with the same budget ``flops = 6 N D``.
+
+    ``N`` counts all parameters, as Hoffmann et al. (2022) do: in models this small the tied
+    output layer (``V C`` multiply-adds per token) is a large part of the arithmetic. Each model
+    gets ``D = flops / 6N`` tokens, i.e. ``D / (batch_size * block_size)`` optimiser steps, so wider
+    models take fewer steps. Returns the final validation loss of each run.
+    """
+    from course.gpt import GPT, GPTConfig
+    from course.lm_training import estimate_loss, train_lm
+
+    flops = float(_check_budget(flops))
+    if len(widths) == 0:
+        raise ValueError("widths must not be empty")
+    tokens_per_step = batch_size * block_size
+    runs = []
+    for width in widths:
+        torch.manual_seed(seed)
+        config = GPTConfig(
+            vocab_size=corpus.vocab_size,
+            block_size=block_size,
+            n_layer=n_layer,
+            n_head=n_head,
+            n_embd=int(width),
+        )
+        model = GPT(config).to(device)
+        n_params = model.num_parameters()
+        steps = max(1, round(flops / (FLOPS_PER_PARAMETER_TOKEN * n_params * tokens_per_step)))
+        start = time.perf_counter()
+        train_lm(
+            model,
+            corpus.train_ids,
+            corpus.val_ids,
+            steps=steps,
+            block_size=block_size,
+            batch_size=batch_size,
+            lr=lr,
+            warmup_steps=min(20, max(1, steps // 10)),
+            eval_every=steps,
+            eval_batches=1,
+            seed=seed,
+            device=device,
+            progress=False,
+        )
+        seconds = time.perf_counter() - start
+        val_loss = estimate_loss(
+            model,
+            corpus.val_ids,
+            block_size=block_size,
+            batch_size=32,
+            n_batches=20,
+            device=device,
+        )
+        runs.append(
+            SweepRun(int(width), n_params, steps * tokens_per_step, steps, val_loss, seconds)
+        )
+    return runs
+
+
+# --- figures --------------------------------------------------------------------------------
+
+
+def plot_loss_landscape(law: ParametricLoss = CHINCHILLA, budgets=(1e21, 1e23, 1e25), models=None):
+    """Iso-loss contours of ``L(N, D)``, iso-FLOP lines ``6ND = C`` and the compute-optimal path.
+
+    ``models`` maps a label to ``(N, D)``, drawn as points (e.g. Chinchilla and Gopher).
+    """
+    import matplotlib.pyplot as plt
+
+    n = np.logspace(8, 12.5, 200)
+    d = np.logspace(9, 13.5, 200)
+    grid_n, grid_d = np.meshgrid(n, d)
+    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    levels = [1.9, 1.95, 2.0, 2.1, 2.2, 2.4, 2.6, 2.8, 3.0]
+    contours = ax.contour(grid_n, grid_d, law(grid_n, grid_d), levels=levels, cmap="viridis")
+    ax.clabel(contours, fmt="%.2f", fontsize="x-small")
+    for flops in budgets:
+        ax.plot(n, flops / (FLOPS_PER_PARAMETER_TOKEN * n), ":", color="grey", lw=1)
+        for d_label in (d[0] * 3, d[-1] / 3):  # near the bottom edge, else near the top
+            n_label = flops / (FLOPS_PER_PARAMETER_TOKEN * d_label)
+            if n[0] < n_label < n[-1] / 3:
+                ax.text(n_label, d_label, f"C={flops:.0e}", fontsize="x-small", color="grey")
+                break
+    path = np.logspace(18, 27, 50)
+    n_opt, d_opt = compute_optimal(path, law)
+    ax.plot(n_opt, d_opt, color="black", lw=2, label="compute-optimal $(N, D)$")
+    for i, (label, (n_model, d_model)) in enumerate((models or {}).items()):
+        ax.plot(n_model, d_model, "o*"[i % 2], ms=9, color=f"C{i + 1}", label=label)
+    ax.set(xscale="log", yscale="log", xlim=(n[0], n[-1]), ylim=(d[0], d[-1]))
+    ax.set_xlabel("parameters $N$")
+    ax.set_ylabel("training tokens $D$")
+    ax.legend(loc="upper left", fontsize="small")
+    return fig
+
+
+def plot_compute_optimal(budgets, law: ParametricLoss = CHINCHILLA):
+    """Compute-optimal ``N`` and ``D`` (left) and the tokens per parameter (right) per budget."""
+    import matplotlib.pyplot as plt
+
+    budgets = np.asarray(budgets, float)
+    n_opt, d_opt = compute_optimal(budgets, law)
+    fig, (ax, ax_ratio) = plt.subplots(1, 2, figsize=(9.0, 3.6))
+    ax.loglog(budgets, n_opt, "o-", label="parameters $N_{opt}$")
+    ax.loglog(budgets, d_opt, "s-", label="tokens $D_{opt}$")
+    ax.set_xlabel("training compute $C$ (FLOPs)")
+    ax.legend()
+    ax_ratio.semilogx(budgets, d_opt / n_opt, "o-", color="C2")
+    ax_ratio.set_xlabel("training compute $C$ (FLOPs)")
+    ax_ratio.set_ylabel("tokens per parameter $D_{opt}/N_{opt}$")
+    fig.tight_layout()
+    return fig
+
+
+def plot_sweep(runs: Sequence[SweepRun], flops: float):
+    """Validation loss of each model of an equal-compute sweep against its size."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.0, 3.8))
+    sizes = [run.n_params for run in runs]
+    ax.semilogx(sizes, [run.val_loss for run in runs], "o-")
+    for run in runs:
+        ax.annotate(
+            f"width {run.n_embd}\n{run.steps} steps",
+            (run.n_params, run.val_loss),
+            textcoords="offset points",
+            xytext=(6, 4),
+            fontsize="x-small",
+        )
+    ax.set_xlabel("parameters $N$")
+    ax.set_ylabel("validation loss (nats per character)")
+    ax.set_title(f"every model trained with $6ND$ = {flops:.1e} FLOPs", fontsize="medium")
+    return fig

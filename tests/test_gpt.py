@@ -1,0 +1,127 @@
+"""Tests of the GPT module: causality, cache, parameter count, sampling."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from course.gpt import GPT, GPTConfig, gpt_parameter_count, sample_next_token
+from course.seeding import torch_generator
+
+
+def tiny(vocab_size: int = 37, block_size: int = 16, **kwargs) -> GPT:
+    torch.manual_seed(0)
+    config = GPTConfig(vocab_size=vocab_size, block_size=block_size, n_layer=2, n_head=4,
+                       n_embd=32, **kwargs)
+    return GPT(config).eval()
+
+
+def test_no_position_sees_the_future():
+    model = tiny()
+    x = torch.randint(0, 37, (2, 16), generator=torch_generator(1))
+    changed = x.clone()
+    changed[:, 9:] = (changed[:, 9:] + 1) % 37  # alter every token from position 9 on
+    logits, _ = model(x)
+    logits_changed, _ = model(changed)
+    assert torch.allclose(logits[:, :9], logits_changed[:, :9], atol=1e-6)
+    assert not torch.allclose(logits[:, 9:], logits_changed[:, 9:], atol=1e-3)
+
+
+def test_gradient_of_a_position_flows_only_from_the_past():
+    model = tiny()
+    x = torch.randint(0, 37, (1, 12), generator=torch_generator(2))
+    embedded = model.token_embedding(x).detach().requires_grad_(True)  # (1, T, C)
+    h = embedded + model.position_embedding(torch.arange(12))
+    for block in model.blocks:
+        h = block(h)
+    h[0, 5].sum().backward()
+    grad_norm = embedded.grad[0].norm(dim=-1)  # (T,)
+    assert torch.all(grad_norm[6:] == 0)
+    assert torch.all(grad_norm[:6] > 0)
+
+
+def test_attention_maps_are_causal_and_normalised():
+    model = tiny()
+    x = torch.randint(0, 37, (3, 10), generator=torch_generator(3))
+    maps = model.attention_maps(x)
+    assert maps.shape == (2, 3, 4, 10, 10)
+    assert torch.allclose(maps.sum(-1), torch.ones(2, 3, 4, 10), atol=1e-5)
+    assert torch.all(maps.triu(diagonal=1) == 0)
+    assert all(block.attn.weights is None for block in model.blocks)
+
+
+@pytest.mark.parametrize("splits", [(16,), (1,) * 16, (5, 1, 7, 3)])
+def test_kv_cache_gives_the_logits_of_full_recomputation(splits):
+    model = tiny()
+    x = torch.randint(0, 37, (2, 16), generator=torch_generator(4))
+    full, _ = model(x)
+    cache, pieces, start = model.new_cache(), [], 0
+    for length in splits:
+        pieces.append(model.forward_cached(x[:, start : start + length], cache))
+        start += length
+    assert len(cache) == 16
+    assert torch.allclose(torch.cat(pieces, dim=1), full, atol=1e-5)
+
+
+def test_cached_and_uncached_greedy_generation_agree():
+    model = tiny(block_size=12)
+    prompt = torch.randint(0, 37, (2, 4), generator=torch_generator(5))
+    with_cache = model.generate(prompt, 20, temperature=0)  # runs past block_size
+    without = model.generate(prompt, 20, temperature=0, use_cache=False)
+    assert with_cache.shape == (2, 24)
+    assert torch.equal(with_cache, without)
+
+
+def test_parameter_count_equals_the_closed_form():
+    for config in (GPTConfig(vocab_size=37, block_size=16, n_layer=2, n_head=4, n_embd=32),
+                   GPTConfig(vocab_size=100, block_size=64, n_layer=3, n_head=2, n_embd=48)):
+        model = GPT(config)
+        assert model.num_parameters() == gpt_parameter_count(config)
+        by_hand = sum(p.numel() for n, p in model.named_parameters() if "embedding" not in n)
+        assert model.num_parameters(non_embedding=True) == by_hand
+        assert gpt_parameter_count(config, non_embedding=True) == by_hand
+
+
+def test_weights_are_tied():
+    model = tiny()
+    assert model.head.weight is model.token_embedding.weight
+
+
+def test_generate_is_reproducible_with_a_seed():
+    model = tiny()
+    prompt = torch.zeros(1, 1, dtype=torch.long)
+
+    def draw(seed):
+        return model.generate(prompt, 15, temperature=1.0, top_k=5,
+                              generator=torch_generator(seed))
+
+    assert torch.equal(draw(7), draw(7))
+    assert not torch.equal(draw(7), draw(8))
+
+
+def test_top_k_only_draws_the_k_most_likely_tokens():
+    logits = torch.tensor([[0.0, 3.0, 1.0, 2.0, -1.0]]).repeat(200, 1)
+    draws = sample_next_token(logits, 1.0, top_k=2, generator=torch_generator(0))
+    assert set(draws.flatten().tolist()) == {1, 3}
+    assert torch.all(sample_next_token(logits, 0.0) == 1)
+
+
+def test_loss_is_cross_entropy_and_starts_near_log_vocab():
+    model = tiny()
+    x = torch.randint(0, 37, (4, 16), generator=torch_generator(6))
+    targets = torch.randint(0, 37, (4, 16), generator=torch_generator(7))
+    logits, loss = model(x, targets)
+    assert logits.shape == (4, 16, 37)
+    assert abs(loss.item() - torch.log(torch.tensor(37.0)).item()) < 0.3
+
+
+def test_wrong_arguments_are_rejected():
+    with pytest.raises(ValueError):
+        GPTConfig(vocab_size=10, n_embd=30, n_head=4)
+    with pytest.raises(TypeError):
+        GPT({"vocab_size": 10})
+    model = tiny()
+    with pytest.raises(ValueError):
+        model(torch.zeros(1, 17, dtype=torch.long))  # longer than block_size
+    with pytest.raises(ValueError):
+        model.generate(torch.zeros(1, 2, dtype=torch.long), 3, top_k=0)

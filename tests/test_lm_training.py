@@ -1,0 +1,54 @@
+"""Tests of the step-based language-model training loop."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from course.gpt import GPT, GPTConfig
+from course.lm_training import estimate_loss, learning_rate, train_lm
+
+
+def repeating_data():
+    pattern = torch.tensor([0, 1, 2, 3, 4, 5, 6, 7, 3, 2])
+    return pattern.repeat(200), pattern.repeat(40)
+
+
+def model():
+    torch.manual_seed(0)
+    return GPT(GPTConfig(vocab_size=8, block_size=16, n_layer=1, n_head=2, n_embd=32))
+
+
+def test_training_lowers_the_validation_loss_and_records_history():
+    train_ids, val_ids = repeating_data()
+    history = train_lm(model(), train_ids, val_ids, steps=40, block_size=16, batch_size=8,
+                       eval_every=20, eval_batches=2, progress=False)
+    assert history["step"] == [0, 20, 40]
+    assert history["val_loss"][-1] < 0.5 * history["val_loss"][0]
+    assert history["seconds"] == sorted(history["seconds"])
+
+
+def test_training_is_reproducible():
+    train_ids, val_ids = repeating_data()
+    runs = [train_lm(model(), train_ids, val_ids, steps=10, block_size=16, batch_size=4,
+                     eval_every=5, eval_batches=1, progress=False)["val_loss"] for _ in range(2)]
+    assert runs[0] == runs[1]
+
+
+def test_estimate_loss_uses_fixed_windows():
+    train_ids, _ = repeating_data()
+    net = model()
+    first = estimate_loss(net, train_ids, block_size=16, batch_size=4, n_batches=2)
+    assert first == estimate_loss(net, train_ids, block_size=16, batch_size=4, n_batches=2)
+
+
+def test_learning_rate_schedule():
+    assert learning_rate(0, 1.0, 100, 10) == pytest.approx(0.1)
+    assert learning_rate(9, 1.0, 100, 10) == pytest.approx(1.0)
+    assert learning_rate(100, 1.0, 100, 10) == pytest.approx(0.1)
+
+
+def test_wrong_arguments_are_rejected():
+    train_ids, val_ids = repeating_data()
+    with pytest.raises(ValueError):
+        train_lm(model(), train_ids, val_ids, steps=0, block_size=16)

@@ -1,0 +1,102 @@
+"""Chinchilla's parametric loss, C = 6ND and the compute-optimal allocation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from course.scaling import (
+    CHINCHILLA,
+    ParametricLoss,
+    compute_optimal,
+    compute_optimal_numerical,
+    equal_compute_sweep,
+    iso_flop_losses,
+    training_flops,
+)
+
+
+def test_constants_are_the_papers_approach_3_fit():
+    law = CHINCHILLA
+    assert (law.E, law.A, law.B, law.alpha, law.beta) == (1.69, 406.4, 410.7, 0.34, 0.28)
+    a, b = law.exponents
+    assert a + b == pytest.approx(1.0)
+    # Table 2 of Hoffmann et al. (2022) reports a = 0.46, b = 0.54 for Approach 3
+    assert a == pytest.approx(0.46, abs=0.01) and b == pytest.approx(0.54, abs=0.01)
+
+
+def test_loss_approaches_entropy_with_infinite_model_and_data():
+    assert CHINCHILLA(1e30, 1e30) == pytest.approx(CHINCHILLA.E, abs=1e-3)
+    assert CHINCHILLA(1e9, 1e10) > CHINCHILLA(1e10, 1e10) > CHINCHILLA(1e10, 1e11) > CHINCHILLA.E
+
+
+def test_chinchilla_beats_gopher_at_about_the_same_compute():
+    chinchilla, gopher = (70e9, 1.4e12), (280e9, 300e9)
+    ratio = training_flops(*chinchilla) / training_flops(*gopher)
+    assert 0.8 < ratio < 1.5  # roughly the same budget
+    assert CHINCHILLA(*chinchilla) < CHINCHILLA(*gopher)
+    # Chinchilla's allocation is much nearer the optimum than Gopher's
+    n_opt, _ = compute_optimal(training_flops(*chinchilla))
+    assert abs(np.log(70e9 / n_opt)) < abs(np.log(280e9 / n_opt))
+
+
+@pytest.mark.parametrize("flops", [1e18, 5.76e23, 1e26])
+def test_closed_form_optimum_matches_numerical_minimum(flops):
+    n_opt, d_opt = compute_optimal(flops)
+    n_num, d_num = compute_optimal_numerical(flops)
+    assert n_opt == pytest.approx(n_num, rel=1e-5) and d_opt == pytest.approx(d_num, rel=1e-5)
+    assert training_flops(n_opt, d_opt) == pytest.approx(flops)  # on the budget line
+    # any other split of the same budget is worse
+    sizes = n_opt * np.array([0.5, 0.8, 1.25, 2.0])
+    assert np.all(iso_flop_losses(flops, sizes) > CHINCHILLA(n_opt, d_opt))
+
+
+def test_optimum_scales_as_the_exponents_say():
+    n1, d1 = compute_optimal(1e20)
+    n2, d2 = compute_optimal(1e22)
+    a, b = CHINCHILLA.exponents
+    assert np.log(n2 / n1) / np.log(100) == pytest.approx(a)
+    assert np.log(d2 / d1) / np.log(100) == pytest.approx(b)
+
+
+def test_marginal_returns_balance_at_the_optimum():
+    # at the optimum, alpha * A / N^alpha = beta * B / D^beta (the two gradients in log space)
+    n, d = compute_optimal(1e23)
+    law = CHINCHILLA
+    assert law.alpha * law.A / n**law.alpha == pytest.approx(law.beta * law.B / d**law.beta)
+
+
+def test_symmetric_law_splits_compute_evenly():
+    law = ParametricLoss(E=1.0, A=100.0, B=100.0, alpha=0.3, beta=0.3)
+    n, d = compute_optimal(6e20, law)
+    assert n == pytest.approx(d) == pytest.approx(1e10)
+
+
+def test_vectorised_and_validated():
+    n, d = compute_optimal(np.array([1e20, 1e21]))
+    assert n.shape == d.shape == (2,)
+    with pytest.raises(ValueError):
+        compute_optimal(-1.0)
+    with pytest.raises(ValueError):
+        CHINCHILLA(0, 1e9)
+    with pytest.raises(ValueError):
+        equal_compute_sweep(None, [], 1e9)
+
+
+def test_equal_compute_sweep_gives_wider_models_fewer_tokens(mirror, monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_DATA_MIRROR", str(mirror))
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    from course.lm_data import load_corpus
+
+    corpus = load_corpus("char")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny models: one thread avoids contention on a shared CPU
+    try:
+        runs = equal_compute_sweep(corpus, [8, 16], 5e7, block_size=16, batch_size=4)
+    finally:
+        torch.set_num_threads(threads)
+    assert runs[0].n_params < runs[1].n_params and runs[0].n_tokens > runs[1].n_tokens
+    for run in runs:
+        assert training_flops(run.n_params, run.n_tokens) == pytest.approx(5e7, rel=0.25)
+        assert np.isfinite(run.val_loss) and run.val_loss < np.log(corpus.vocab_size) + 0.5
