@@ -1,0 +1,296 @@
+"""Text into tensors: decoding, a word tokenizer, a vocabulary, the polarity data, padded batches.
+
+The sentence polarity data set v1.0 (Pang and Lee, 2005) holds 5,331 positive and 5,331
+negative snippets of film reviews, one per line, in two files encoded in Windows-1252 (cp1252).
+:func:`load_polarity` decodes and tokenizes them and :func:`split_polarity` cuts them into a
+training, validation and test part with a fixed, seeded, class-balanced permutation, so every
+run and every chapter sees the same split.
+
+Token ids are laid out in a :class:`Vocabulary` with id 0 for padding (``<pad>``) and id 1 for
+words it does not know (``<unk>``). :func:`pad_sequences` turns lists of ids into one
+``(N, T)`` tensor, and :func:`make_text_loader` batches such a tensor, cutting off the columns
+that are padding in every row of a batch, so short batches cost less.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Sampler, TensorDataset
+
+PAD, UNK = "<pad>", "<unk>"
+PAD_ID, UNK_ID = 0, 1
+POLARITY_FILES = {
+    1: "datasets/rt-polarity/rt-polarity.pos",
+    0: "datasets/rt-polarity/rt-polarity.neg",
+}
+
+# Typographic characters of cp1252 written the ASCII way, so that "don’t" and "don't" agree.
+_TYPOGRAPHY = str.maketrans(
+    {
+        "\u2018": "'",  # left single quotation mark
+        "\u2019": "'",  # right single quotation mark
+        "\u201c": '"',  # left double quotation mark
+        "\u201d": '"',  # right double quotation mark
+        "\u2013": "-",  # en dash
+        "\u2014": " -- ",  # em dash
+        "\u2026": " ... ",  # horizontal ellipsis
+        "\u00a0": " ",  # no-break space
+    }
+)
+# Penn-Treebank-style clitics: "don't" -> "do n't", "film's" -> "film 's".
+_NEGATION = re.compile(r"(?<=\w)(n't)\b")
+_CLITIC = re.compile(r"(?<=\w)('s|'re|'ve|'ll|'d|'m)\b")
+# A token: a clitic, a word (letters/digits, joined by inner hyphens, apostrophes or dots),
+# an ellipsis or double dash, or any other single non-space character.
+_TOKEN = re.compile(r"n't|'(?:s|re|ve|ll|d|m)\b|\w+(?:[-'.]\w+)*|\.\.\.|--|\S")
+
+
+def decode_cp1252(data: bytes) -> str:
+    """Decode Windows-1252 bytes; a byte cp1252 leaves undefined raises ``ValueError``."""
+    if not isinstance(data, bytes | bytearray):
+        raise TypeError(f"expected bytes, got {type(data).__name__}")
+    try:
+        return bytes(data).decode("cp1252")
+    except UnicodeDecodeError as error:
+        raise ValueError(
+            f"byte 0x{data[error.start]:02x} at offset {error.start} is undefined in cp1252; "
+            "is this file in another encoding?"
+        ) from None
+
+
+def read_lines(path: Path | str, encoding: str = "cp1252") -> list[str]:
+    """The non-blank lines of a text file, stripped (``\\n`` and ``\\r\\n`` endings alike)."""
+    data = Path(path).read_bytes()
+    text = decode_cp1252(data) if encoding == "cp1252" else data.decode(encoding)
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased word tokens of ``text``, with punctuation and clitics split off.
+
+    >>> tokenize("It’s a don't-miss… “Amélie”!")
+    ['it', "'s", 'a', 'do', "n't", '-miss', '...', '"', 'amélie', '"', '!']
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"expected a str, got {type(text).__name__}")
+    text = unicodedata.normalize("NFC", text).translate(_TYPOGRAPHY).lower()
+    text = _CLITIC.sub(r" \1", _NEGATION.sub(r" \1", text))
+    return _TOKEN.findall(text)
+
+
+class Vocabulary:
+    """Token <-> id tables: ``<pad>`` is 0, ``<unk>`` is 1, then words by falling frequency.
+
+    Ties in frequency are broken alphabetically, so the same corpus always gives the same ids.
+    """
+
+    def __init__(self, tokens: Sequence[str], counts: Sequence[int]) -> None:
+        if list(tokens[:2]) != [PAD, UNK]:
+            raise ValueError(f"the first two tokens must be {PAD!r} and {UNK!r}")
+        if len(tokens) != len(counts):
+            raise ValueError(f"{len(tokens)} tokens but {len(counts)} counts")
+        if len(set(tokens)) != len(tokens):
+            raise ValueError("tokens must be distinct")
+        self.tokens: tuple[str, ...] = tuple(tokens)
+        self.counts: tuple[int, ...] = tuple(int(c) for c in counts)
+        self._ids = {token: i for i, token in enumerate(self.tokens)}
+
+    @classmethod
+    def build(
+        cls, sentences: Iterable[Sequence[str]], min_count: int = 1, max_size: int | None = None
+    ) -> Vocabulary:
+        """The vocabulary of the words seen at least ``min_count`` times (at most ``max_size``
+        entries in all, the two special tokens included)."""
+        if min_count < 1:
+            raise ValueError(f"min_count must be >= 1, got {min_count}")
+        if max_size is not None and max_size < 2:
+            raise ValueError(f"max_size must leave room for {PAD} and {UNK}, got {max_size}")
+        counts = Counter(token for sentence in sentences for token in sentence)
+        for special in (PAD, UNK):
+            counts.pop(special, None)
+        kept = [t for t, c in counts.items() if c >= min_count]
+        kept.sort(key=lambda t: (-counts[t], t))
+        if max_size is not None:
+            kept = kept[: max_size - 2]
+        return cls([PAD, UNK, *kept], [0, 0, *(counts[t] for t in kept)])
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def __contains__(self, token: object) -> bool:
+        return token in self._ids
+
+    def index(self, token: str) -> int:
+        """The id of ``token``, or ``UNK_ID`` if it is not in the vocabulary."""
+        return self._ids.get(token, UNK_ID)
+
+    def encode(self, tokens: Sequence[str]) -> list[int]:
+        """The ids of ``tokens`` (unknown words become ``UNK_ID``)."""
+        return [self._ids.get(token, UNK_ID) for token in tokens]
+
+    def decode(self, ids: Iterable[int]) -> list[str]:
+        """The tokens of ``ids``; padding is dropped."""
+        return [self.tokens[i] for i in ids if i != PAD_ID]
+
+
+@dataclass(frozen=True)
+class LabelledSentences:
+    """Tokenized sentences and their labels (1 positive, 0 negative)."""
+
+    sentences: list[list[str]]
+    labels: np.ndarray
+
+    def __post_init__(self) -> None:
+        if len(self.sentences) != len(self.labels):
+            raise ValueError(f"{len(self.sentences)} sentences but {len(self.labels)} labels")
+
+    def __len__(self) -> int:
+        return len(self.sentences)
+
+
+def load_polarity() -> LabelledSentences:
+    """All 10,662 polarity sentences, tokenized: the positive file first, then the negative."""
+    from .data import fetch
+
+    sentences: list[list[str]] = []
+    labels: list[int] = []
+    for label, key in sorted(POLARITY_FILES.items(), reverse=True):
+        lines = read_lines(fetch(key))
+        sentences += [tokenize(line) for line in lines]
+        labels += [label] * len(lines)
+    return LabelledSentences(sentences, np.array(labels, dtype=np.int64))
+
+
+def split_polarity(
+    data: LabelledSentences,
+    fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
+    seed: int = 0,
+) -> dict[str, LabelledSentences]:
+    """``{"train", "val", "test"}`` parts of ``data``, each with the same share of each class.
+
+    Each class is shuffled with its own seeded permutation and cut at the same fractions, and
+    each part is then shuffled once more (seeded) so that the classes are interleaved.
+    """
+    if len(fractions) != 3 or min(fractions) < 0 or not np.isclose(sum(fractions), 1.0):
+        raise ValueError(f"fractions must be three non-negative numbers summing to 1: {fractions}")
+    rng = np.random.default_rng(seed)
+    parts: dict[str, list[int]] = {"train": [], "val": [], "test": []}
+    for label in np.unique(data.labels):
+        members = rng.permutation(np.flatnonzero(data.labels == label))
+        cut1 = int(round(fractions[0] * len(members)))
+        cut2 = cut1 + int(round(fractions[1] * len(members)))
+        for name, chunk in zip(parts, np.split(members, [cut1, cut2]), strict=True):
+            parts[name] += chunk.tolist()
+    result = {}
+    for name, indices in parts.items():
+        order = rng.permutation(np.array(indices, dtype=np.int64))
+        result[name] = LabelledSentences([data.sentences[i] for i in order], data.labels[order])
+    return result
+
+
+def pad_sequences(
+    sequences: Sequence[Sequence[int]], max_len: int | None = None, min_len: int = 1
+) -> torch.Tensor:
+    """Right-pad (and, beyond ``max_len``, truncate) id lists into a ``(N, T)`` long tensor.
+
+    ``T`` is the longest sequence (capped at ``max_len``), but at least ``min_len``.
+    """
+    if max_len is not None and max_len < 1:
+        raise ValueError(f"max_len must be positive or None, got {max_len}")
+    longest = max((len(s) for s in sequences), default=0)
+    width = max(min(longest, max_len) if max_len else longest, min_len)
+    out = torch.full((len(sequences), width), PAD_ID, dtype=torch.long)  # (N, T)
+    for row, sequence in enumerate(sequences):
+        kept = list(sequence[:width])
+        out[row, : len(kept)] = torch.as_tensor(kept, dtype=torch.long)
+    return out
+
+
+def encode_dataset(
+    data: LabelledSentences, vocab: Vocabulary, max_len: int | None = None, min_len: int = 1
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(ids (N, T), labels (N,))`` tensors for ``data``."""
+    ids = pad_sequences([vocab.encode(s) for s in data.sentences], max_len, min_len)
+    return ids, torch.as_tensor(data.labels, dtype=torch.long)
+
+
+def trim_padding(ids: torch.Tensor, min_len: int = 1) -> torch.Tensor:
+    """Drop the trailing columns of ``ids`` (N, T) that are padding in every row (keep min_len)."""
+    if ids.dim() != 2:
+        raise ValueError(f"expected ids of shape (N, T), got {tuple(ids.shape)}")
+    used = (ids != PAD_ID).any(dim=0)  # (T,)
+    width = int(used.nonzero().max()) + 1 if used.any() else 0
+    return ids[:, : max(width, min_len)]
+
+
+class BucketBatchSampler(Sampler[list[int]]):
+    """Batches of indices of sentences of similar length, in a seeded random order.
+
+    Each epoch shuffles all indices, cuts them into pools of ``pool`` batches, sorts each pool
+    by length, cuts it into batches and shuffles the batches: every batch is drawn at random,
+    but holds sentences of about the same length, so little of it is padding.
+    """
+
+    def __init__(
+        self, lengths: torch.Tensor, batch_size: int, generator: torch.Generator, pool: int = 50
+    ) -> None:
+        self.lengths = lengths
+        self.batch_size = batch_size
+        self.generator = generator
+        self.pool = pool
+
+    def __len__(self) -> int:
+        return (len(self.lengths) + self.batch_size - 1) // self.batch_size
+
+    def __iter__(self):
+        order = torch.randperm(len(self.lengths), generator=self.generator)
+        batches = []
+        for pool in order.split(self.batch_size * self.pool):
+            by_length = pool[torch.argsort(self.lengths[pool], stable=True)]
+            batches += by_length.split(self.batch_size)
+        for b in torch.randperm(len(batches), generator=self.generator).tolist():
+            yield batches[b].tolist()
+
+
+def make_text_loader(
+    ids: torch.Tensor,
+    labels: torch.Tensor,
+    batch_size: int = 50,
+    shuffle: bool = True,
+    seed: int = 0,
+    min_len: int = 1,
+    bucket: bool = False,
+) -> DataLoader:
+    """Batches ``(ids (B, T_b), labels (B,))``; each batch is trimmed to its longest sentence
+    (but at least ``min_len`` wide). The shuffling order is fixed by ``seed``. With
+    ``bucket=True`` (and ``shuffle``) each batch holds sentences of similar length
+    (:class:`BucketBatchSampler`), which saves the work spent on padding."""
+    if ids.dim() != 2 or labels.shape != ids.shape[:1]:
+        raise ValueError(
+            f"need ids (N, T) and labels (N,), got {tuple(ids.shape)}, {tuple(labels.shape)}"
+        )
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+
+    def collate(rows: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, ...]:
+        batch_ids = torch.stack([r[0] for r in rows])  # (B, T)
+        batch_labels = torch.stack([r[1] for r in rows])  # (B,)
+        return trim_padding(batch_ids, min_len), batch_labels
+
+    generator = torch.Generator().manual_seed(seed)
+    dataset = TensorDataset(ids, labels)
+    if bucket and shuffle:
+        lengths = (ids != PAD_ID).sum(dim=1)  # (N,)
+        sampler = BucketBatchSampler(lengths, batch_size, generator)
+        return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)
+    return DataLoader(
+        dataset, batch_size=batch_size, shuffle=shuffle, generator=generator, collate_fn=collate
+    )
