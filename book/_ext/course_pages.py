@@ -1,0 +1,301 @@
+"""Fast, accessible pages: what the build does to the HTML after the theme has rendered it.
+
+- **Maths rendered at build time.** Each page's TeX is turned into MathJax CommonHTML by Node
+  (``render_math.cjs``, with the MathJax copy the book already ships), with MathJax's hidden
+  MathML for screen readers, and the page gets only the stylesheet for the characters it uses.
+  The reader downloads no maths JavaScript and sees no re-layout. Without Node the pages keep
+  MathJax in the browser, as before, and the build says so.
+- **No icon script.** Font Awesome's 1.5 MB script is dropped: the theme's stylesheet and web
+  fonts draw the same icons.
+- **Scripts that do not block the first paint.** Theme and extension scripts load with
+  ``defer`` (they still run in order, before the page's ``DOMContentLoaded``).
+- **Buttons named by what they show** (the theme's search and version buttons), and
+  bibliography entries that are proper list items.
+- **Images that do not shift the page.** Each ``<img>`` gets its pixel size, ``loading="lazy"``
+  and ``decoding="async"``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+LOGGER = logging.getLogger(__name__)
+RENDERER = Path(__file__).with_name("render_math.cjs")
+FAVICON = Path(__file__).resolve().parents[1] / "_static" / "favicon.svg"
+MATHJAX_DIR = "_static/mathjax"
+FONT_DIR = MATHJAX_DIR + "/output/chtml/fonts/woff-v2"
+
+# Sphinx writes inline maths as <span class="math ...">\(..\)</span> and displayed maths as
+# <div class="math ..." [id=...]>[<span class="eqno">..</span>]\[..\]</div>.
+MATH_ELEMENT = re.compile(
+    r'(?P<open><(?P<tag>span|div) class="math notranslate nohighlight"[^>]*>)'
+    r"(?P<body>.*?)(?P<close></(?P=tag)>)",
+    re.DOTALL,
+)
+MATHJAX_SCRIPTS = re.compile(
+    r"<script>window\.MathJax = .*?</script>\s*"
+    r'|<script[^>]*src="[^"]*/mathjax/[^"]*"[^>]*></script>\s*',
+    re.DOTALL,
+)
+TEX_SPAN = re.compile(r"\\\((?P<inline>.*?)\\\)|\\\[(?P<display>.*?)\\\]", re.DOTALL)
+SCRIPT_TAG = re.compile(
+    r"<script(?P<attrs>[^>]*)\ssrc=\"(?P<src>[^\"]+)\"(?P<rest>[^>]*)></script>"
+)
+FONT_AWESOME_JS = re.compile(r'<script[^>]*src="[^"]*/fontawesome\.js[^"]*"[^>]*></script>\s*')
+MISLABELLED_BUTTON = re.compile(
+    r'(?P<open><button[^>]*class="[^"]*(?:search-button__button|version-switcher__button)[^>]*?)'
+    r'\s+aria-label="[^"]*"'
+)
+# inline scripts in the page use DOCUMENTATION_OPTIONS as soon as they run
+KEEP_BLOCKING = ("documentation_options.js",)
+IMG_TAG = re.compile(r"<img (?P<attrs>[^>]*?)\s*/?>")
+
+
+class MathRenderError(RuntimeError):
+    """Node could not render a page's maths."""
+
+
+# ---------------------------------------------------------------------------------------
+# Maths
+# ---------------------------------------------------------------------------------------
+
+
+def find_tex(body: str) -> list[dict[str, Any]]:
+    """Every TeX expression in a page body, in order: ``{"tex": ..., "display": bool}``."""
+    items = []
+    for element in MATH_ELEMENT.finditer(body):
+        for match in TEX_SPAN.finditer(element["body"]):
+            display = match["display"] is not None
+            tex = match["display"] if display else match["inline"]
+            items.append({"tex": html.unescape(tex), "display": display})
+    return items
+
+
+def render_tex(items: list[dict[str, Any]], mathjax: Path, macros: dict[str, str],
+               font_url: str, node: str = "node") -> tuple[list[str], str]:
+    """Render TeX items with MathJax in Node: (HTML of each item, the stylesheet they need)."""
+    request = {"mathjax": str(mathjax), "macros": macros, "fontURL": font_url, "pages": [items]}
+    try:
+        done = subprocess.run(
+            [node, str(RENDERER)],
+            input=json.dumps(request),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError) as error:
+        raise MathRenderError(f"could not run Node: {error}") from error
+    if done.returncode != 0:
+        raise MathRenderError(done.stderr.strip() or f"Node exited with {done.returncode}")
+    answer = json.loads(done.stdout)
+    if answer["failures"]:
+        bad = "; ".join(repr(items[f["index"]]["tex"]) for f in answer["failures"])
+        raise MathRenderError(f"MathJax could not typeset: {bad}")
+    return answer["pages"][0], answer["css"]
+
+
+def replace_tex(body: str, rendered: list[str]) -> str:
+    """Put rendered maths in place of the TeX, in the order ``find_tex`` found it."""
+    pieces = iter(rendered)
+
+    def element(match: re.Match) -> str:
+        inner = TEX_SPAN.sub(lambda _: next(pieces), match["body"])
+        return match["open"] + inner + match["close"]
+
+    return MATH_ELEMENT.sub(element, body)
+
+
+def mathjax_source() -> Path | None:
+    """The MathJax component folder shipped by sphinx-mathjax-offline, if installed."""
+    try:
+        import importlib.util
+
+        spec = importlib.util.find_spec("sphinx-mathjax-offline")
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or spec.origin is None:
+        return None
+    folder = Path(spec.origin).parent / "static" / "mathjax"
+    return folder if (folder / "node-main.js").is_file() else None
+
+
+def on_builder_inited(app: Sphinx) -> None:
+    """Decide once whether maths is rendered at build time, and say so."""
+    app.builder.course_math_ssr = None  # type: ignore[attr-defined]
+    if app.builder.format != "html" or not app.config.course_render_math:
+        return
+    node = shutil.which("node")
+    mathjax = mathjax_source()
+    if node is None or mathjax is None:
+        LOGGER.info(
+            "course_pages: maths will be typeset in the browser "
+            "(install Node.js to render it at build time)"
+        )
+        return
+    app.builder.course_math_ssr = (node, mathjax)  # type: ignore[attr-defined]
+
+
+def render_page_maths(page: str, depth: int, setup: tuple[str, Path],
+                      macros: dict[str, str]) -> str:
+    """The page with its maths rendered (body, contents sidebar, everywhere) and no MathJax."""
+    items = find_tex(page)
+    if items:
+        node, mathjax = setup
+        rendered, css = render_tex(items, mathjax, macros, "../" * depth + FONT_DIR, node)
+        page = replace_tex(page, rendered)
+        page = page.replace("</head>", f'<style id="course-math">{css}</style>\n</head>', 1)
+    return MATHJAX_SCRIPTS.sub("", page)  # nothing is left for MathJax to typeset
+
+
+# ---------------------------------------------------------------------------------------
+# Scripts and images, in the written HTML
+# ---------------------------------------------------------------------------------------
+
+
+def drop_icon_script(page: str) -> str:
+    """Remove Font Awesome's 1.5 MB script: the theme's stylesheet already draws its icons."""
+    return FONT_AWESOME_JS.sub("", page)
+
+
+def name_buttons_by_their_text(page: str) -> str:
+    """Let the search and version buttons take their accessible names from the text they show.
+
+    The theme labels them "Search" and "Version switcher list" while they show "Search Ctrl+K"
+    and the version; speech-input users say what they see (WCAG 2.5.3, Label in Name).
+    """
+    return MISLABELLED_BUTTON.sub(lambda match: match["open"], page)
+
+
+def fix_citation_roles(page: str) -> str:
+    """Make bibliography entries list items of their ``role="list"`` container.
+
+    Docutils marks them ``doc-biblioentry``, a role ARIA 1.2 deprecates and that leaves the
+    list without the items it must contain.
+    """
+    return page.replace('role="doc-biblioentry"', 'role="listitem"')
+
+
+def defer_scripts(page: str) -> str:
+    """Add ``defer`` to every external script in the head that neither defers nor is async."""
+    head_end = page.find("</head>")
+    if head_end < 0:
+        return page
+
+    def deferred(match: re.Match) -> str:
+        attrs = match["attrs"] + match["rest"]
+        if re.search(r"\b(defer|async|type=\"module\")", attrs) or any(
+            name in match["src"] for name in KEEP_BLOCKING
+        ):
+            return match[0]
+        return f'<script defer{match["attrs"]} src="{match["src"]}"{match["rest"]}></script>'
+
+    return SCRIPT_TAG.sub(deferred, page[:head_end]) + page[head_end:]
+
+
+def png_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) of a PNG file, read from its header; None if it is not a PNG."""
+    try:
+        with path.open("rb") as stream:
+            header = stream.read(24)
+    except OSError:
+        return None
+    if len(header) < 24 or header[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    width, height = struct.unpack(">II", header[16:24])
+    return width, height
+
+
+def size_images(page: str, page_path: Path) -> str:
+    """Give each local PNG image its size, lazy loading and asynchronous decoding."""
+
+    def sized(match: re.Match) -> str:
+        attrs = match["attrs"]
+        src = re.search(r'src="([^"]+)"', attrs)
+        if src is None or "loading=" in attrs or src[1].startswith(("data:", "http")):
+            return match[0]
+        extra = ' loading="lazy" decoding="async"'
+        size = png_size((page_path.parent / html.unescape(src[1])).resolve())
+        if size and "width=" not in attrs and "height=" not in attrs:
+            extra += f' width="{size[0]}" height="{size[1]}"'
+        return f"<img {attrs}{extra} />"
+
+    return IMG_TAG.sub(sized, page)
+
+
+def optimise_page(page_path: Path, site: Path, maths: tuple[str, Path] | None,
+                  macros: dict[str, str]) -> None:
+    """Apply every fix to one written page (idempotent: a fixed page is left as it is)."""
+    page = page_path.read_text(encoding="utf-8")
+    improved = fix_citation_roles(name_buttons_by_their_text(page))
+    improved = size_images(defer_scripts(drop_icon_script(improved)), page_path)
+    if maths is not None:
+        depth = len(page_path.relative_to(site).parts) - 1
+        improved = render_page_maths(improved, depth, maths, macros)
+    if improved != page:
+        page_path.write_text(improved, encoding="utf-8")
+
+
+def optimise_site(app: Sphinx, exception: Exception | None) -> None:
+    """Fix every page of the site, rendering maths on both cores."""
+    if exception is not None or app.builder.format != "html":
+        return
+    site = Path(app.outdir)
+    maths = getattr(app.builder, "course_math_ssr", None)
+    macros = app.config.mathjax3_config.get("tex", {}).get("macros", {})
+    pages = [p for p in site.rglob("*.html") if "_static" not in p.parts]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        jobs = {pool.submit(optimise_page, p, site, maths, macros): p for p in pages}
+        for job, page_path in jobs.items():
+            try:
+                job.result()
+            except MathRenderError as error:
+                LOGGER.warning("%s: %s", page_path.relative_to(site), error)
+
+
+def drop_duplicate_scripts(context: dict[str, Any]) -> None:
+    """Keep one copy of each script: extensions set up twice add their inline ones twice,
+    and a repeated ``const`` declaration is an error in the browser."""
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for script in context.get("script_files", []):
+        key = (script.filename or "", str(script.attributes.get("body", "")))
+        if key not in seen:
+            seen.add(key)
+            unique.append(script)
+    context["script_files"] = unique
+
+
+def on_html_page_context(app: Sphinx, pagename: str, templatename: str,
+                         context: dict[str, Any], doctree: Any) -> None:
+    drop_duplicate_scripts(context)
+
+
+def on_config_inited(app: Sphinx, config: Any) -> None:
+    """A valid default colour mode (the theme logs an error for an empty one) and a favicon."""
+    config.html_context.setdefault("default_mode", "auto")
+    if not config.html_favicon:
+        config.html_favicon = str(FAVICON)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_config_value("course_render_math", True, "html")
+    app.connect("config-inited", on_config_inited)
+    app.add_css_file("course-pages.css")
+    app.connect("builder-inited", on_builder_inited)
+    # after sphinx.ext.mathjax (priority 500) has added its scripts to the page
+    app.connect("html-page-context", on_html_page_context, priority=900)
+    app.connect("build-finished", optimise_site, priority=900)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}

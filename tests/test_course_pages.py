@@ -1,0 +1,107 @@
+"""Unit tests of the page fixes in book/_ext/course_pages.py (maths, scripts, images, labels)."""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
+
+import course_pages
+
+PAGE = (
+    '<html><head><script src="a.js"></script></head><body>'
+    '<p>Inline <span class="math notranslate nohighlight">\\(a &lt; b\\)</span> and</p>'
+    '<div class="math notranslate nohighlight" id="equation-x">'
+    '<span class="eqno">(1)</span>\\[\\R^{n}\\]</div></body></html>'
+)
+
+
+def _mathjax() -> Path:
+    folder = course_pages.mathjax_source()
+    if folder is None or shutil.which("node") is None:
+        pytest.skip("needs Node.js and sphinx-mathjax-offline")
+    return folder
+
+
+def test_find_tex_unescapes_and_tells_inline_from_display():
+    assert course_pages.find_tex(PAGE) == [
+        {"tex": "a < b", "display": False},
+        {"tex": "\\R^{n}", "display": True},
+    ]
+
+
+def test_replace_tex_keeps_the_equation_number_and_order():
+    out = course_pages.replace_tex(PAGE, ["<i>one</i>", "<i>two</i>"])
+    assert "<i>one</i></span>" in out and '<span class="eqno">(1)</span><i>two</i>' in out
+    assert "\\(" not in out and "\\[" not in out
+
+
+def test_render_page_maths_with_node_uses_the_macros_and_drops_mathjax():
+    mathjax = _mathjax()
+    page = PAGE.replace(
+        "</head>",
+        '<script>window.MathJax = {"tex": {}}</script>'
+        '<script defer="defer" src="../_static/mathjax/tex-chtml.js?v=1"></script></head>',
+    )
+    out = course_pages.render_page_maths(page, 1, ("node", mathjax), {"R": "\\mathbb{R}"})
+    assert out.count("<mjx-container") == 2
+    assert "mjx-assistive-mml" in out  # MathML for screen readers
+    assert '<style id="course-math">' in out and "../_static/mathjax/output/chtml" in out
+    assert "window.MathJax" not in out and "tex-chtml.js" not in out
+    assert course_pages.find_tex(out) == []  # nothing left: a second pass changes nothing
+
+
+def test_bad_tex_is_an_error_that_quotes_it():
+    mathjax = _mathjax()
+    with pytest.raises(course_pages.MathRenderError, match="frac"):
+        course_pages.render_tex([{"tex": "\\frac{1}{", "display": False}], mathjax, {}, "f")
+
+
+def test_defer_scripts_leaves_inline_dependencies_and_the_body_alone():
+    page = (
+        '<head><script src="documentation_options.js?v=1"></script>'
+        '<script src="doctools.js"></script><script async src="x.js"></script></head>'
+        '<body><script src="late.js"></script></body>'
+    )
+    out = course_pages.defer_scripts(page)
+    assert '<script src="documentation_options.js?v=1">' in out
+    assert '<script defer src="doctools.js">' in out
+    assert '<script async src="x.js">' in out and '<script src="late.js">' in out
+
+
+def _png(path: Path, width: int, height: int) -> None:
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    chunk = b"IHDR" + header
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + chunk + struct.pack(">I", zlib.crc32(chunk))
+    )
+
+
+def test_size_images_adds_size_and_lazy_loading(tmp_path):
+    _png(tmp_path / "fig.png", 640, 480)
+    page = '<img alt="A plot" src="fig.png" /><img src="data:image/png;base64,xx">'
+    out = course_pages.size_images(page, tmp_path / "page.html")
+    assert 'src="fig.png" loading="lazy" decoding="async" width="640" height="480"' in out
+    assert '<img src="data:image/png;base64,xx">' in out
+    assert course_pages.size_images(out, tmp_path / "page.html") == out
+    assert course_pages.png_size(tmp_path / "missing.png") is None
+
+
+def test_labels_roles_and_icon_script():
+    page = (
+        '<button class="btn search-button__button" title="Search" aria-label="Search">'
+        '<script defer src="../_static/scripts/fontawesome.js?digest=1"></script>'
+        '<div class="citation" id="c1" role="doc-biblioentry">'
+    )
+    out = course_pages.fix_citation_roles(
+        course_pages.drop_icon_script(course_pages.name_buttons_by_their_text(page))
+    )
+    assert 'aria-label="Search"' not in out and 'title="Search"' in out
+    assert "fontawesome.js" not in out
+    assert 'role="listitem"' in out and "doc-biblioentry" not in out
