@@ -39,8 +39,12 @@ def test_animation_player_is_self_contained():
     fig, ax = plt.subplots(figsize=(1, 1))
     (line,) = ax.plot([0, 1], [0, 1])
     animation = FuncAnimation(fig, lambda i: line.set_ydata([0, i]), frames=3)
-    html = animation_html(animation, dpi=20)
+    html = animation_html(animation, alt='A line rising "step" by step', dpi=20)
+    with pytest.raises(ValueError, match="alt"):
+        animation_html(animation, alt=" ")
     plt.close(fig)
+    assert 'alt="A line rising &quot;step&quot; by step" id="_anim_img' in html
+    assert '<input aria-label="Animation frame" id="_anim_slider' in html
     assert "<script" in html and "data:image/png;base64" in html
     assert "http://" not in html.split("<script")[0] and "https://" not in html.split("<script")[0]
     assert "bootstrapcdn" not in html

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Sequence
 from importlib import resources
@@ -50,12 +51,20 @@ def plot_history(
 _REMOTE_STYLESHEET = re.compile(r"<link[^>]*href=[\"']https?://[^>]*>\s*", re.IGNORECASE)
 
 
-def animation_html(animation: Animation, *, dpi: int = 60) -> str:
-    """A self-contained HTML/JavaScript player for ``animation``, frames embedded as PNG.
+def animation_html(animation: Animation, *, alt: str, dpi: int = 60) -> str:
+    """A self-contained, accessible HTML/JavaScript player for ``animation``.
 
-    Plays in a static page with no network: nothing is loaded from another host. A low ``dpi``
-    keeps the page small; every frame is saved at the same size.
+    Frames are embedded as PNG, so it plays in a static page with no network. ``alt`` says what
+    the animation shows (screen readers read it for the frame image); the frame slider is
+    labelled. A low ``dpi`` keeps the page small; every frame is saved at the same size.
     """
+    if not isinstance(alt, str) or not alt.strip():
+        raise ValueError("alt must describe what the animation shows, e.g. 'The state ...'")
     with plt.rc_context({"savefig.dpi": dpi, "savefig.bbox": "standard"}):
         player = animation.to_jshtml(default_mode="once")
-    return _REMOTE_STYLESHEET.sub("", player)
+    player = _REMOTE_STYLESHEET.sub("", player)
+    described = html.escape(alt.strip(), quote=True)
+    player = re.sub(r'<img id="_anim_img', f'<img alt="{described}" id="_anim_img', player)
+    return re.sub(
+        r'<input id="_anim_slider', '<input aria-label="Animation frame" id="_anim_slider', player
+    )
