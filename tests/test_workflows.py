@@ -36,3 +36,25 @@ def test_permissions_are_least_privilege():
             assert set(granted) <= {"contents", "pages", "id-token"}, (path.name, name)
             if "pages" in granted:
                 assert job.get("environment", {}).get("name") == "github-pages", name
+            if granted.get("contents") == "write":
+                # only a publishing job, run on pushes (never on pull requests), may write
+                condition = job.get("if", "")
+                assert "github.event_name == 'push'" in condition, (path.name, name)
+                assert "pull_request" not in condition, (path.name, name)
+                assert "publish" in name, (path.name, name)
+
+
+def test_main_and_release_tags_are_published_to_gh_pages():
+    workflow = yaml.safe_load((REPO_ROOT / ".github" / "workflows" / "book.yml").read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as True
+    assert triggers["push"]["branches"] == ["main"]
+    assert triggers["push"]["tags"] == ["v*"]
+    build, publish = workflow["jobs"]["build"], workflow["jobs"]["publish"]
+    assert "permissions" not in build, "the build job runs with the read-only default"
+    assert publish["needs"] == "build"
+    assert publish["permissions"] == {"contents": "write"}
+    assert "refs/heads/main" in publish["if"] and "refs/tags/v" in publish["if"]
+    assert "COURSE_VERSION" in build["env"] and "ref_name" in build["env"]["COURSE_VERSION"]
+    script = "\n".join(step.get("run", "") for step in publish["steps"])
+    assert "course_versions.py publish" in script and "push origin gh-pages" in script
+    assert not any("deploy-pages" in step.get("uses", "") for step in publish["steps"])

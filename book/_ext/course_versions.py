@@ -1,0 +1,364 @@
+"""Published versions of the site, its 404 page, sitemap and social-card metadata.
+
+The latest book (``main``) is published at the site root (``…/course/``) and each release tag
+``vYYYY.N`` under its own folder (``…/course/vYYYY.N/``), in the ``gh-pages`` branch.
+
+Sphinx side (loaded by ``course_book``):
+
+- the version being built comes from ``COURSE_VERSION`` (unset or ``latest``: the root build;
+  otherwise a release tag such as ``v2026.1``);
+- pydata-sphinx-theme's version switcher in every page's header, fed by
+  ``_static/switcher.json`` (written by the build: ``latest`` and the ``v*`` git tags, newest
+  first). Its ``json_url`` is relative, so the theme's script fetches the file from the version
+  being read, on the same site, wherever that version is served;
+- a 404 page (sphinx-notfound-page) whose links are absolute paths under the version's folder;
+- a sitemap and ``robots.txt`` (root build only: old versions are not advertised);
+- Open Graph and Twitter card metadata with a static social-card image.
+
+Publishing side, without Sphinx::
+
+    python book/_ext/course_versions.py publish --site _build/html --pages <gh-pages checkout>
+    python book/_ext/course_versions.py publish --site _build/html --pages <...> --tag v2026.1
+
+A root build replaces everything at the root of the checkout except the version folders (and
+``.git``, ``CNAME``); a tag build replaces its own folder. Then the switcher file of every
+published version is rewritten, so that old versions list the new ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:  # publishing needs only the standard library; CI publishes without Sphinx
+    from sphinx.application import Sphinx
+    from sphinx.config import Config
+
+VERSION_ENV = "COURSE_VERSION"
+LATEST = "latest"
+TAG_PATTERN = re.compile(r"v\d[0-9A-Za-z._-]*")
+SWITCHER_FILE = "_static/switcher.json"
+BUILD_INFO_FILE = "_static/course-build.json"  # what was built: version and site path
+STATIC_DIR = Path(__file__).resolve().parents[1] / "_static"  # book/_static: copied to _static/
+SOCIAL_CARD_OUT = "_static/social-card.png"  # drawn by social_card.py
+STYLESHEET = "course-versions.css"
+SWITCHER_COMPONENT = "version-switcher"
+HEADER_BUTTONS = "article-header-buttons.html"
+SITEMAP_EXCLUDES = ["404.html", "genindex.html", "search.html", "prf-*.html"]  # not chapters
+KEEP_AT_ROOT = {".git", "CNAME"}  # never replaced by a root build (CNAME: a custom domain)
+
+
+# ---------------------------------------------------------------------------------------
+# Versions and their paths (pure functions, shared by the build and the publisher)
+# ---------------------------------------------------------------------------------------
+
+
+def check_tag(tag: str) -> str:
+    """``tag`` if it names a release (``v`` then a digit, e.g. ``v2026.1``), else ValueError."""
+    if not TAG_PATTERN.fullmatch(tag or ""):
+        raise ValueError(
+            f"{tag!r} is not a release tag: expected 'v' then a version, e.g. v2026.1"
+        )
+    return tag
+
+
+def build_version(environ: Mapping[str, str] = os.environ) -> str:
+    """The version being built: ``latest`` unless ``COURSE_VERSION`` names a release tag."""
+    value = (environ.get(VERSION_ENV) or "").strip()
+    if value in ("", LATEST):
+        return LATEST
+    try:
+        return check_tag(value)
+    except ValueError as error:
+        raise ValueError(f"{VERSION_ENV}: {error}") from None
+
+
+def _version_key(tag: str) -> tuple:
+    """Sort key: numeric parts compare as numbers (v2026.10 after v2026.9)."""
+    parts = re.split(r"(\d+)", tag[1:])
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p)
+
+
+def sort_tags(tags: Iterable[str]) -> list[str]:
+    """Release tags without repeats, newest first; names that are not release tags are dropped."""
+    valid = {t for t in tags if TAG_PATTERN.fullmatch(t)}
+    return sorted(valid, key=_version_key, reverse=True)
+
+
+def git_tags(repo: Path) -> list[str]:
+    """The ``v*`` tags of the git checkout at ``repo`` (none outside a checkout)."""
+    try:
+        out = subprocess.run(
+            ["git", "tag", "--list", "v*"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return out.stdout.split()
+
+
+def site_path(baseurl: str | None) -> str:
+    """The site's path on its host, from ``html_baseurl``: ``/course/`` (``/`` if none)."""
+    path = urlsplit(baseurl or "").path.strip("/")
+    return f"/{path}/" if path else "/"
+
+
+def version_path(root: str, version: str) -> str:
+    """Where ``version`` is served: ``root`` itself for latest, ``root<tag>/`` for a tag."""
+    return root if version == LATEST else f"{root}{check_tag(version)}/"
+
+
+def switcher_entries(tags: Iterable[str], root: str, latest: bool = True) -> list[dict]:
+    """pydata-sphinx-theme's switcher list: ``latest`` (preferred), then the tags, newest first.
+
+    Each ``url`` is an absolute path on the site (``/course/v2026.1/``): the theme appends the
+    current page's path to it, so it must not depend on the page it is read from.
+    """
+    entries = []
+    if latest:
+        entries.append({"name": LATEST, "version": LATEST, "url": root, "preferred": True})
+    entries += [{"name": t, "version": t, "url": version_path(root, t)} for t in sort_tags(tags)]
+    return entries
+
+
+def write_switcher(folder: Path, entries: list[dict]) -> Path:
+    """Write the switcher list into the site (or published version) at ``folder``."""
+    target = folder / SWITCHER_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(entries, indent=1) + "\n", encoding="utf-8")
+    return target
+
+
+def robots_txt(baseurl: str) -> str:
+    """``robots.txt``: everything may be crawled; the sitemap is at the site root."""
+    return f"User-agent: *\nAllow: /\n\nSitemap: {baseurl.rstrip('/')}/sitemap.xml\n"
+
+
+# ---------------------------------------------------------------------------------------
+# Publishing into a checkout of the gh-pages branch
+# ---------------------------------------------------------------------------------------
+
+
+def read_build_info(site: Path) -> dict:
+    """The version and site path a built site was made for (ValueError if not a built site)."""
+    site = Path(site)
+    if not (site / "index.html").is_file():
+        raise ValueError(f"{site} is not a built site: it has no index.html")
+    info_file = site / BUILD_INFO_FILE
+    if not info_file.is_file():
+        raise ValueError(f"{site} was not built with course_versions: no {BUILD_INFO_FILE}")
+    info = json.loads(info_file.read_text(encoding="utf-8"))
+    if not isinstance(info, dict) or not {"version", "site_path"} <= set(info):
+        raise ValueError(f"{info_file} is malformed: {info!r}")
+    return info
+
+
+def published_tags(pages: Path) -> list[str]:
+    """The release folders in the published site, newest first."""
+    return sort_tags(
+        p.name for p in Path(pages).iterdir() if p.is_dir() and TAG_PATTERN.fullmatch(p.name)
+    )
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def _copy_into(site: Path, target: Path) -> None:
+    for item in site.iterdir():
+        if item.is_dir():
+            shutil.copytree(item, target / item.name, symlinks=True)
+        else:
+            shutil.copy2(item, target / item.name)
+
+
+def publish(site: Path, pages: Path, tag: str | None = None) -> list[Path]:
+    """Put the built ``site`` into the gh-pages checkout ``pages`` and refresh every switcher.
+
+    Without ``tag`` the site is the latest version: everything at the root of ``pages`` is
+    replaced except the release folders (and ``.git``, ``CNAME``). With ``tag`` only the folder
+    ``pages/<tag>`` is replaced. Returns the switcher files written.
+    """
+    site, pages = Path(site).resolve(), Path(pages).resolve()
+    version = LATEST if tag is None else check_tag(tag)
+    info = read_build_info(site)
+    if info["version"] != version:
+        built = "the latest version" if info["version"] == LATEST else info["version"]
+        wanted = "the latest version (no --tag)" if version == LATEST else version
+        raise ValueError(
+            f"{site} was built as {built}, not as {wanted}: set {VERSION_ENV} when building"
+        )
+    if not pages.is_dir():
+        raise ValueError(f"{pages} is not a folder: give a checkout of the gh-pages branch")
+    if site == pages or pages in site.parents or site in pages.parents:
+        raise ValueError(f"the site ({site}) and the pages checkout ({pages}) must not overlap")
+
+    if version == LATEST:
+        for item in pages.iterdir():
+            is_release = item.is_dir() and TAG_PATTERN.fullmatch(item.name)
+            if item.name not in KEEP_AT_ROOT and not is_release:
+                _remove(item)
+        _copy_into(site, pages)
+    else:
+        target = pages / version
+        if target.exists():
+            _remove(target)
+        target.mkdir()
+        _copy_into(site, target)
+    (pages / ".nojekyll").touch()  # GitHub Pages: serve _static and friends as they are
+
+    root = info["site_path"]
+    entries = switcher_entries(published_tags(pages), root, (pages / "index.html").is_file())
+    folders = [pages, *(pages / t for t in published_tags(pages))]
+    return [write_switcher(f, entries) for f in folders if (f / SWITCHER_FILE).is_file()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``publish --site DIR --pages DIR [--tag vX]``."""
+    parser = argparse.ArgumentParser(
+        description="Publish a built site into a checkout of the gh-pages branch."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    command = commands.add_parser("publish", help="publish the latest version or a release")
+    command.add_argument("--site", type=Path, required=True, help="the built site (_build/html)")
+    command.add_argument("--pages", type=Path, required=True, help="a gh-pages checkout")
+    command.add_argument("--tag", help="the release tag (vYYYY.N); omit for the latest version")
+    args = parser.parse_args(argv)
+    try:
+        written = publish(args.site, args.pages, args.tag)
+    except ValueError as error:
+        print(f"course_versions: {error}", file=sys.stderr)
+        return 2
+    where = f"{args.pages}/{args.tag}" if args.tag else str(args.pages)
+    print(f"published {args.site} to {where}; {len(written)} switcher file(s) rewritten")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------
+# Sphinx side
+# ---------------------------------------------------------------------------------------
+
+
+def _version_for_sphinx() -> str:
+    from sphinx.errors import ConfigError
+
+    try:
+        return build_version()
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+
+
+def _not_found_body(prefix: str, version: str) -> str:
+    home, search = html.escape(prefix), html.escape(f"{prefix}search.html")
+    which = "" if version == LATEST else f" in version {html.escape(version)}"
+    return (
+        "<h1>Page not found</h1>\n"
+        f"<p>There is no page at this address{which} of the course. It may have moved when "
+        "the book was reorganised, or the link may be mistyped.</p>\n"
+        f'<p><a class="course-home-link" href="{home}">Go to the home page</a> '
+        f'or <a href="{search}">search the book</a>.</p>\n'
+    )
+
+
+def on_config_inited(app: Sphinx, config: Config) -> None:
+    """Configure the switcher, the 404 page, the sitemap and the social-card metadata."""
+    version = _version_for_sphinx()
+    root = site_path(config.html_baseurl)
+    prefix = version_path(root, version)
+    host = urlsplit(config.html_baseurl or "")
+    origin = f"{host.scheme}://{host.netloc}" if host.scheme and host.netloc else ""
+    app.course_version = version  # type: ignore[attr-defined]
+    app.course_site_path = root  # type: ignore[attr-defined]
+    static = [Path(app.confdir, p).resolve() for p in config.html_static_path]
+    if STATIC_DIR not in static:  # the social card and the switcher's style sheet
+        config.html_static_path = [*config.html_static_path, str(STATIC_DIR)]
+
+    if config.html_theme in ("sphinx_book_theme", "pydata_sphinx_theme"):
+        options = config.html_theme_options
+        # relative: pydata's script resolves it against the version's root folder
+        options["switcher"] = {"json_url": SWITCHER_FILE, "version_match": version}
+        options["check_switcher"] = False  # the file is written by this build, not read from src
+        end = options.get("article_header_end") or [HEADER_BUTTONS]
+        end = [end] if isinstance(end, str) else list(end)
+        if SWITCHER_COMPONENT not in end:
+            options["article_header_end"] = [SWITCHER_COMPONENT, *end]
+
+    config.notfound_urls_prefix = prefix
+    config.notfound_context = {"title": "Page not found", "body": _not_found_body(prefix, version)}
+
+    if version == LATEST:
+        config.sitemap_url_scheme = "{link}"
+        config.sitemap_excludes = SITEMAP_EXCLUDES
+    if origin:
+        config.ogp_site_url = origin + prefix
+    name = config.html_title or config.project
+    config.ogp_site_name = name
+    config.ogp_image = SOCIAL_CARD_OUT
+    config.ogp_image_alt = f"{name}: an open course"
+    config.ogp_social_cards = {"enable": False}
+    config.ogp_enable_meta_description = False  # course_book writes the meta description
+    config.ogp_custom_meta_tags = ['<meta name="twitter:card" content="summary_large_image" />']
+
+
+def on_html_page_context(
+    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
+) -> None:
+    """The 404 page is served at any address: no version switcher, scripts' root absolute."""
+    if pagename != app.config.notfound_pagename:
+        return
+    context["content_root"] = app.config.notfound_urls_prefix
+    end = context.get("theme_article_header_end")
+    if end:
+        items = [item.strip() for item in end.split(",")] if isinstance(end, str) else end
+        context["theme_article_header_end"] = [i for i in items if i != SWITCHER_COMPONENT]
+
+
+def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
+    """Write the switcher list, what was built (for the publisher) and robots.txt."""
+    if exception is not None or app.builder.format != "html":
+        return
+    outdir = Path(app.outdir)
+    version, root = app.course_version, app.course_site_path  # type: ignore[attr-defined]
+    tags = git_tags(Path(app.srcdir)) + ([] if version == LATEST else [version])
+    write_switcher(outdir, switcher_entries(tags, root))
+    info = {"version": version, "site_path": root}
+    (outdir / BUILD_INFO_FILE).write_text(json.dumps(info) + "\n", encoding="utf-8")
+    if version == LATEST and app.config.html_baseurl:
+        (outdir / "robots.txt").write_text(robots_txt(app.config.html_baseurl), encoding="utf-8")
+    elif version != LATEST:  # left by an earlier latest build into the same folder
+        for name in ("robots.txt", "sitemap.xml"):
+            (outdir / name).unlink(missing_ok=True)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Load notfound, sitemap (latest only) and opengraph; connect the version switcher."""
+    app.setup_extension("notfound.extension")
+    app.setup_extension("sphinxext.opengraph")
+    if _version_for_sphinx() == LATEST:  # old versions are not advertised to search engines
+        app.setup_extension("sphinx_sitemap")
+    app.connect("config-inited", on_config_inited)
+    app.connect("html-page-context", on_html_page_context, priority=450)
+    app.add_css_file(STYLESHEET)
+    app.connect("build-finished", on_build_finished)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
