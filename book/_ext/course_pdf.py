@@ -1,0 +1,633 @@
+"""The book as PDF: the built site's pages printed by headless Chromium, merged with pypdf.
+
+Run after the book build: ``python book/_ext/course_pdf.py _build/html``. It serves the site
+locally (``serve.SiteServer``), prints every page of ``_toc.yml`` in order (print media, A4,
+maths typeset and images loaded first) and writes, inside the site,
+
+- ``pdf/<chapter>.pdf``: each chapter on its own, with its sections as bookmarks;
+- ``pdf/<book-slug>.pdf``: a title page with the version, the date and the contents, then every
+  chapter, with bookmarks parts → chapters → sections and page labels ``<chapter>-<page>``
+  matching the printed footers.
+
+Links between pages point at the published site (``html.baseurl`` of ``_config.yml``); links
+within a page stay inside the PDF.
+
+As a Sphinx extension it puts a link to the book's PDF in the header of every page, links the
+chapter's own PDF from the download menu of chapter pages, and adds ``course-print.css``
+(print media: code wraps, figures are not split, buttons are hidden).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import html
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STATIC_DIR = Path(__file__).resolve().parents[1] / "_static"
+PRINT_CSS = "course-print.css"
+SCREEN_CSS = "course-pdf.css"
+PDF_DIR = "pdf"  # inside the built site
+CHROMIUM_ENV = "COURSE_CHROMIUM"
+CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PAGE_FORMAT = "A4"
+MARGIN = {"top": "14mm", "bottom": "16mm", "left": "14mm", "right": "14mm"}
+PAGE_TIMEOUT_MS = 120_000
+
+
+class SetupError(RuntimeError):
+    """Something the PDF run needs is missing; the message says what to do."""
+
+
+# ---------------------------------------------------------------------------------------
+# The table of contents and the plan of the PDF (pure)
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One page of the book, in ``_toc.yml`` order."""
+
+    docname: str  # e.g. "book/gpt"
+    part: str | None  # the part's caption; None for the root page and part-less chapters
+    number: int  # 1-based position in the book
+
+    @property
+    def html_path(self) -> str:
+        """The page's path inside the built site."""
+        return f"{self.docname}.html"
+
+    @property
+    def pdf_name(self) -> str:
+        """The file name of the chapter's own PDF."""
+        return f"{Path(self.docname).name}.pdf"
+
+
+@dataclass
+class OutlineItem:
+    """A bookmark: a title, the 0-based page it opens and its children."""
+
+    title: str
+    page: int
+    children: list[OutlineItem] = field(default_factory=list)
+    bold: bool = False
+
+
+def slugify(title: str) -> str:
+    """``"From Foundations to Transformers"`` -> ``"from-foundations-to-transformers"``."""
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    if not slug:
+        raise ValueError(f"cannot make a file name from the title {title!r}")
+    return slug
+
+
+def _docname(entry: Any, where: str) -> str:
+    if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
+        raise ValueError(f"{where}: expected an entry with 'file', got {entry!r}")
+    return re.sub(r"\.(md|ipynb|rst)$", "", entry["file"].strip().strip("/"))
+
+
+def _flatten(entries: Any, part: str | None, where: str) -> list[tuple[str, str | None]]:
+    if not isinstance(entries, list):
+        raise ValueError(f"{where}: expected a list of chapters, got {entries!r}")
+    found = []
+    for entry in entries:
+        found.append((_docname(entry, where), part))
+        found += _flatten(entry.get("sections", []), part, where)
+    return found
+
+
+def toc_chapters(toc: dict[str, Any]) -> list[Chapter]:
+    """The book's pages in reading order, from a parsed ``_toc.yml`` (jb-book format)."""
+    if not isinstance(toc, dict) or not isinstance(toc.get("root"), str):
+        raise ValueError("the table of contents has no 'root' page")
+    pages: list[tuple[str, str | None]] = [(_docname({"file": toc["root"]}, "root"), None)]
+    if "parts" in toc:
+        for index, part in enumerate(toc["parts"] or []):
+            caption = part.get("caption") or f"Part {index + 1}"
+            pages += _flatten(part.get("chapters"), caption, f"part {caption!r}")
+    else:
+        pages += _flatten(toc.get("chapters", []), None, "chapters")
+    names = [Path(name).name for name, _ in pages]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"pages share a file name, so their PDFs would clash: {duplicates}")
+    return [Chapter(name, part, i + 1) for i, (name, part) in enumerate(pages)]
+
+
+def read_toc(path: Path) -> list[Chapter]:
+    """The book's pages in reading order, from ``_toc.yml``."""
+    if not path.is_file():
+        raise SetupError(f"no table of contents at {path}")
+    return toc_chapters(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def outline_plan(
+    chapters: Sequence[Chapter],
+    titles: Sequence[str],
+    starts: Sequence[int],
+    sections: Sequence[Sequence[tuple[str, int]]] = (),
+) -> list[OutlineItem]:
+    """Bookmarks of the book: parts → chapters → sections.
+
+    ``starts[i]`` is the 0-based page where chapter ``i`` begins in the book and
+    ``sections[i]`` its (title, page within the chapter) pairs. A chapter outside any part
+    is a top-level bookmark; consecutive chapters of one part share the part's bookmark,
+    which opens the part's first chapter.
+    """
+    if not (len(chapters) == len(titles) == len(starts)):
+        raise ValueError("chapters, titles and starts must have the same length")
+    if sections and len(sections) != len(chapters):
+        raise ValueError("sections must have one list per chapter")
+    plan: list[OutlineItem] = []
+    part_item: OutlineItem | None = None
+    for i, chapter in enumerate(chapters):
+        item = OutlineItem(titles[i], starts[i])
+        for title, page in sections[i] if sections else ():
+            item.children.append(OutlineItem(title, starts[i] + page))
+        if chapter.part is None:
+            part_item = None
+            plan.append(item)
+            continue
+        if part_item is None or part_item.title != chapter.part:
+            part_item = OutlineItem(chapter.part, starts[i], bold=True)
+            plan.append(part_item)
+        part_item.children.append(item)
+    return plan
+
+
+# ---------------------------------------------------------------------------------------
+# Environment checks
+# ---------------------------------------------------------------------------------------
+
+
+def find_chromium(explicit: str | None = None) -> str:
+    """The Chromium executable: ``explicit``, ``$COURSE_CHROMIUM`` or one on the PATH."""
+    wanted = explicit or os.environ.get(CHROMIUM_ENV)
+    if wanted:
+        found = shutil.which(wanted)
+        if not found:
+            raise SetupError(
+                f"Chromium not found at {wanted!r}: point --chromium or {CHROMIUM_ENV} at the "
+                "browser's executable"
+            )
+        return found
+    for name in CHROMIUM_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    raise SetupError(
+        "Chromium not found: install it (`apt-get install chromium`) or set "
+        f"{CHROMIUM_ENV} to the browser's executable"
+    )
+
+
+def check_site(site: Path, chapters: Sequence[Chapter]) -> None:
+    """Fail clearly unless ``site`` is a built site with a page for every chapter."""
+    if not (site / "index.html").is_file():
+        raise SetupError(f"no built site at {site}: run `make book` first")
+    missing = [c.html_path for c in chapters if not (site / c.html_path).is_file()]
+    if missing:
+        raise SetupError(f"the site at {site} lacks pages {missing}: run `make book` again")
+
+
+def source_version() -> str:
+    """``git describe`` of the repository, or "unknown" outside a checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "describe", "--tags", "--always", "--dirty"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return out.stdout.strip() or "unknown"
+
+
+def build_date() -> datetime.date:
+    """Today, or ``$SOURCE_DATE_EPOCH`` for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).date()
+    return datetime.date.today()
+
+
+# ---------------------------------------------------------------------------------------
+# Printing
+# ---------------------------------------------------------------------------------------
+
+# Runs in the page before printing: loads every image, waits for maths and fonts, points links
+# to other pages at the published site and makes this chapter's ids unique within the book.
+PREPARE_JS = """async ([prefix, publicBase, siteBase]) => {
+  for (const img of document.images) { img.loading = "eager"; }
+  const decoded = Promise.all([...document.images].map((img) => img.decode().catch(() => null)));
+  const timeout = new Promise((resolve) => setTimeout(resolve, 60000));
+  await Promise.race([decoded, timeout]);
+  if (window.MathJax?.startup?.promise) { await window.MathJax.startup.promise; }
+  await document.fonts.ready;
+  const article = document.querySelector("article.bd-article") || document.body;
+  for (const el of article.querySelectorAll("[id]")) { el.id = prefix + el.id; }
+  const here = location.origin + location.pathname;
+  for (const a of document.querySelectorAll("a[href]")) {
+    const url = new URL(a.href, location.href);
+    if (url.origin + url.pathname === here) {
+      if (url.hash) { a.setAttribute("href", "#" + prefix + url.hash.slice(1)); }
+    } else if (publicBase && url.href.startsWith(siteBase)) {
+      a.setAttribute("href", publicBase + url.href.slice(siteBase.length));
+    }
+  }
+  const text = (el) => {
+    const copy = el.cloneNode(true);
+    copy.querySelectorAll(".headerlink, mjx-assistive-mml").forEach((x) => x.remove());
+    return copy.textContent.replace(/\\s+/g, " ").trim();
+  };
+  const h1 = article.querySelector("h1");
+  const sections = [...article.querySelectorAll("section[id] > h2")].map(
+    (h) => [text(h), h.parentElement.id]);
+  // maths Sphinx wrote as TeX that nothing typeset (MathJax puts an mjx-container inside)
+  const rawTex = [...article.querySelectorAll("span.math, div.math")].some(
+    (el) => !el.querySelector("mjx-container") && /\\\\[(\\[]/.test(el.textContent));
+  return { title: h1 ? text(h1) : document.title, sections, rawTex };
+}"""
+
+FOOTER = (
+    '<div style="font-family: sans-serif; font-size: 8px; color: #555; width: 100%; '
+    'margin: 0 14mm; display: flex; justify-content: space-between;">'
+    '<span>{left}</span><span>{number}-<span class="pageNumber"></span></span></div>'
+)
+
+
+@dataclass
+class PrintedChapter:
+    """A chapter printed by Chromium: its PDF bytes, title and sections (title, page)."""
+
+    chapter: Chapter
+    title: str
+    data: bytes
+    sections: list[tuple[str, int]]
+    raw_tex: bool
+
+
+@dataclass
+class BookInfo:
+    """What the title page shows."""
+
+    title: str
+    author: str
+    version: str
+    date: datetime.date
+    url: str
+
+
+def load_book_info(config_path: Path) -> BookInfo:
+    """Title, author and published address from ``_config.yml``; version and date of now."""
+    config = (
+        yaml.safe_load(config_path.read_text(encoding="utf-8")) if config_path.is_file() else {}
+    )
+    config = config or {}
+    return BookInfo(
+        title=str(config.get("title") or "Book"),
+        author=str(config.get("author") or ""),
+        version=source_version(),
+        date=build_date(),
+        url=str((config.get("html") or {}).get("baseurl") or ""),
+    )
+
+
+def _section_pages(data: bytes, wanted: Sequence[tuple[str, str]]) -> list[tuple[str, int]]:
+    """(title, 0-based page) of each section whose id Chromium kept as a named destination."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(data))
+    named = reader.named_destinations
+    found = []
+    for title, anchor in wanted:
+        dest = named.get(anchor) or named.get("/" + anchor)
+        if dest is not None:
+            found.append((title, reader.get_destination_page_number(dest)))
+    return found
+
+
+def print_chapters(
+    site: Path, chapters: Sequence[Chapter], info: BookInfo, chromium: str, log: Any = print
+) -> tuple[list[PrintedChapter], bytes]:
+    """Print every chapter of the served site and then the front matter; returns both."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:
+        raise SetupError("Playwright is missing: `pip install playwright`") from error
+    from serve import SiteServer
+
+    printed = []
+    with SiteServer(site) as server, sync_playwright() as playwright:
+        try:
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        except Exception as error:  # Playwright raises its own error types
+            raise SetupError(
+                f"Chromium at {chromium} did not start ({error}); install it with "
+                "`apt-get install chromium`"
+            ) from error
+        page = browser.new_page()
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
+        for chapter in chapters:
+            started = time.perf_counter()
+            page.goto(server.url + chapter.html_path, wait_until="load")
+            prefix = f"c{chapter.number}-"
+            public = info.url.rstrip("/") + "/" if info.url else ""
+            facts = page.evaluate(PREPARE_JS, [prefix, public, server.url])
+            left = html.escape(f"{info.title} · {facts['title']}")
+            data = page.pdf(
+                format=PAGE_FORMAT,
+                margin=MARGIN,
+                print_background=True,
+                display_header_footer=True,
+                header_template="<span></span>",
+                footer_template=FOOTER.format(left=left, number=chapter.number),
+            )
+            wanted = [(title, prefix + anchor) for title, anchor in facts["sections"]]
+            printed.append(
+                PrintedChapter(
+                    chapter, facts["title"], data, _section_pages(data, wanted), facts["rawTex"]
+                )
+            )
+            log(f"  {chapter.docname}: {time.perf_counter() - started:.1f} s")
+        starts = [0]
+        for item in printed:
+            starts.append(starts[-1] + _page_count(item.data))
+        page.set_content(front_matter_html(info, printed, starts))
+        front = page.pdf(format=PAGE_FORMAT, margin=MARGIN, print_background=True)
+        browser.close()
+    return printed, front
+
+
+def _page_count(data: bytes) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(data)).pages)
+
+
+def front_matter_html(
+    info: BookInfo, printed: Sequence[PrintedChapter], starts: Sequence[int]
+) -> str:
+    """The title page and contents: parts, chapters and the label of each chapter's first page."""
+    rows = []
+    part = None
+    for item in printed:
+        if item.chapter.part != part and item.chapter.part is not None:
+            rows.append(
+                f'<tr class="part"><td colspan="2">{html.escape(item.chapter.part)}</td></tr>'
+            )
+        part = item.chapter.part
+        rows.append(
+            f"<tr><td>{item.chapter.number}. {html.escape(item.title)}</td>"
+            f'<td class="page">{item.chapter.number}-1</td></tr>'
+        )
+    total = starts[-1] if starts else 0
+    url = (
+        f'<p><a href="{html.escape(info.url)}">{html.escape(info.url)}</a></p>' if info.url else ""
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(info.title)}</title>
+<style>
+body {{ font-family: sans-serif; color: #222; }}
+.title {{ height: 250mm; display: flex; flex-direction: column; justify-content: center;
+  text-align: center; break-after: page; }}
+.title h1 {{ font-size: 34pt; font-weight: 500; margin: 0 0 12mm; }}
+.title p {{ font-size: 13pt; margin: 2mm 0; }}
+h2 {{ font-weight: 500; }}
+table {{ width: 100%; border-collapse: collapse; font-size: 11pt; }}
+td {{ padding: 1.2mm 0; }}
+td.page {{ text-align: right; color: #555; }}
+tr.part td {{ font-weight: 600; padding-top: 4mm; }}
+p.note {{ font-size: 9pt; color: #555; }}
+</style></head><body>
+<section class="title"><h1>{html.escape(info.title)}</h1>
+<p>{html.escape(info.author)}</p>
+<p>Version {html.escape(info.version)} · {info.date.isoformat()}</p>{url}</section>
+<h2>Contents</h2>
+<table>{"".join(rows)}</table>
+<p class="note">{len(printed)} chapters, {total} pages. Pages are numbered by chapter:
+page 3-2 is the second page of chapter 3.</p>
+</body></html>"""
+
+
+# ---------------------------------------------------------------------------------------
+# Merging
+# ---------------------------------------------------------------------------------------
+
+
+def _add_outline(writer: Any, items: Sequence[OutlineItem], parent: Any = None) -> None:
+    for item in items:
+        ref = writer.add_outline_item(
+            title=item.title, page_number=item.page, parent=parent, bold=item.bold, is_open=False
+        )
+        _add_outline(writer, item.children, ref)
+
+
+def _metadata(title: str, info: BookInfo) -> dict[str, str]:
+    return {
+        "/Title": title,
+        "/Author": info.author,
+        "/Subject": f"{info.title}, version {info.version}, {info.date.isoformat()}",
+        "/Creator": "course_pdf (Chromium, pypdf)",
+    }
+
+
+def chapter_pdf(item: PrintedChapter, info: BookInfo) -> bytes:
+    """A chapter's own PDF: Chromium's pages with section bookmarks and page labels."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(item.data)), import_outline=False)
+    _add_outline(writer, [OutlineItem(title, page) for title, page in item.sections])
+    writer.set_page_label(
+        0, len(writer.pages) - 1, style="/D", prefix=f"{item.chapter.number}-", start=1
+    )
+    writer.add_metadata(_metadata(f"{item.title} — {info.title}", info))
+    writer.page_mode = "/UseOutlines"
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def book_pdf(printed: Sequence[PrintedChapter], front: bytes, info: BookInfo) -> bytes:
+    """The whole book: front matter, then every chapter; bookmarks and page labels."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(front)), import_outline=False)
+    front_pages = len(writer.pages)
+    starts = []
+    for item in printed:
+        starts.append(len(writer.pages))
+        writer.append(PdfReader(io.BytesIO(item.data)), import_outline=False)
+        writer.set_page_label(
+            starts[-1],
+            len(writer.pages) - 1,
+            style="/D",
+            prefix=f"{item.chapter.number}-",
+            start=1,
+        )
+    writer.set_page_label(0, front_pages - 1, style="/r", start=1)
+    plan = [OutlineItem("Title page and contents", 0)] + outline_plan(
+        [p.chapter for p in printed],
+        [p.title for p in printed],
+        starts,
+        [p.sections for p in printed],
+    )
+    _add_outline(writer, plan)
+    writer.add_metadata(_metadata(info.title, info))
+    writer.page_mode = "/UseOutlines"
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _write(path: Path, data: bytes) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(data)
+    partial.replace(path)
+
+
+def make_pdfs(
+    site: Path,
+    toc_path: Path = REPO_ROOT / "_toc.yml",
+    config_path: Path = REPO_ROOT / "_config.yml",
+    chromium: str | None = None,
+    log: Any = print,
+) -> Path:
+    """Print the site's chapters into ``<site>/pdf/``; returns the whole book's PDF."""
+    chapters = read_toc(toc_path)
+    check_site(site, chapters)
+    executable = find_chromium(chromium)
+    info = load_book_info(config_path)
+    printed, front = print_chapters(site, chapters, info, executable, log)
+    raw = [p.chapter.docname for p in printed if p.raw_tex]
+    if raw:
+        log(f"warning: raw TeX left in {raw}: was the maths typeset?")
+    out_dir = site / PDF_DIR
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for item in printed:
+        _write(out_dir / item.chapter.pdf_name, chapter_pdf(item, info))
+    book = out_dir / f"{slugify(info.title)}.pdf"
+    _write(book, book_pdf(printed, front, info))
+    return book
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """CLI: print the built site to PDFs and report pages, size and time."""
+    parser = argparse.ArgumentParser(
+        description="Print the built book to PDF (whole and chapters)."
+    )
+    parser.add_argument("site", type=Path, help="the built site, e.g. _build/html")
+    parser.add_argument("--toc", type=Path, default=REPO_ROOT / "_toc.yml")
+    parser.add_argument("--config", type=Path, default=REPO_ROOT / "_config.yml")
+    parser.add_argument(
+        "--chromium", help=f"Chromium's executable (default: ${CHROMIUM_ENV} or PATH)"
+    )
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    try:
+        book = make_pdfs(args.site, args.toc, args.config, args.chromium)
+    except (SetupError, ValueError) as error:
+        print(f"course_pdf: {error}", file=sys.stderr)
+        return 1
+    pages = _page_count(book.read_bytes())
+    print(
+        f"{book}: {pages} pages, {book.stat().st_size / 1e6:.1f} MB, "
+        f"printed in {time.perf_counter() - started:.0f} s"
+    )
+    return 0
+
+
+# ---------------------------------------------------------------------------------------
+# Sphinx: the links to the PDFs and the print style sheet
+# ---------------------------------------------------------------------------------------
+
+
+def _add_static_path(app: Any, config: Any) -> None:
+    if str(STATIC_DIR) not in [str(p) for p in config.html_static_path]:
+        config.html_static_path.append(str(STATIC_DIR))
+
+
+def _toc_docnames(app: Any) -> set[str]:
+    toc_path = Path(getattr(app.config, "external_toc_path", "") or "_toc.yml")
+    if not toc_path.is_absolute():
+        toc_path = Path(app.srcdir) / toc_path
+    try:
+        return {chapter.docname for chapter in read_toc(toc_path)}
+    except (SetupError, ValueError):
+        return set()
+
+
+def add_pdf_links(app: Any, pagename: str, templatename: str, context: dict, doctree: Any) -> None:
+    """Link the book's PDF from the header and the chapter's PDF from the download menu."""
+    buttons = context.get("header_buttons")
+    pathto = context.get("pathto")
+    if buttons is None or pathto is None:
+        return
+    title = app.config.html_title or app.config.project
+    book_url = pathto(f"{PDF_DIR}/{slugify(title)}.pdf", 1)
+    book_button = {
+        "type": "link",
+        "url": book_url,
+        "text": "Book PDF",
+        "tooltip": "Download the whole book as a PDF",
+        "icon": "fas fa-book",
+        "label": "course-book-pdf",
+        "classes": "pst-navbar-icon course-pdf-link",
+    }
+    downloads = next((b for b in buttons if b.get("label") == "download-buttons"), None)
+    position = buttons.index(downloads) if downloads is not None else len(buttons)
+    buttons.insert(position, book_button)
+    if downloads is None:
+        return
+    if not hasattr(app, "course_pdf_chapters"):
+        app.course_pdf_chapters = _toc_docnames(app)
+    entries = downloads.setdefault("buttons", [])
+    if pagename in app.course_pdf_chapters:
+        entries.append(
+            {
+                "type": "link",
+                "url": pathto(f"{PDF_DIR}/{Path(pagename).name}.pdf", 1),
+                "text": "Chapter PDF",
+                "tooltip": "Download this chapter as a PDF",
+                "icon": "fas fa-file-pdf",
+                "label": "course-chapter-pdf",
+            }
+        )
+    # the menu passes its own classes and tooltip placement to each entry
+    menu_entry = {k: v for k, v in book_button.items() if k not in ("classes", "tooltip_placement")}
+    entries.append({**menu_entry, "label": "course-book-pdf-menu"})
+
+
+def setup(app: Any) -> dict[str, Any]:
+    """Register the print style sheet and the links to the PDFs."""
+    app.connect("config-inited", _add_static_path)
+    app.add_css_file(SCREEN_CSS)
+    app.add_css_file(PRINT_CSS, media="print")
+    app.connect("html-page-context", add_pdf_links, priority=600)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    sys.exit(main())

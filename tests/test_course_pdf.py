@@ -1,0 +1,284 @@
+"""The book's PDF (book/_ext/course_pdf.py): the plan from the toc, and the printed PDFs."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SITE = REPO_ROOT / "_build" / "html"
+sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
+
+import course_pdf  # noqa: E402
+
+TOC = {
+    "format": "jb-book",
+    "root": "book/intro",
+    "parts": [
+        {"caption": "Basics", "chapters": [{"file": "book/a.md"}, {"file": "book/b"}]},
+        {
+            "caption": "Labs",
+            "chapters": [{"file": "book/c", "sections": [{"file": "book/c-extra"}]}],
+        },
+    ],
+}
+# TeX between maths delimiters, as it would show if nothing typeset it (not code's regexes)
+RAW_TEX = re.compile(r"\\[(\[][^\n]{0,80}?\\(frac|sum|mathbb|mathbf|sqrt|top|cdot|left)\b")
+MIN_PAGES_PER_CHAPTER = 2  # the shortest chapters print on one or two pages, most on ten or more
+
+
+# ---------------------------------------------------------------------------------------
+# Pure parts
+# ---------------------------------------------------------------------------------------
+
+
+def test_toc_order_gives_the_pages_with_their_parts():
+    chapters = course_pdf.toc_chapters(TOC)
+    assert [c.docname for c in chapters] == [
+        "book/intro",
+        "book/a",
+        "book/b",
+        "book/c",
+        "book/c-extra",
+    ]
+    assert [c.part for c in chapters] == [None, "Basics", "Basics", "Labs", "Labs"]
+    assert [c.number for c in chapters] == [1, 2, 3, 4, 5]
+    assert chapters[1].html_path == "book/a.html"
+    assert chapters[1].pdf_name == "a.pdf"
+
+
+def test_toc_without_parts():
+    toc = {"root": "intro", "chapters": [{"file": "one"}, {"file": "two"}]}
+    chapters = course_pdf.toc_chapters(toc)
+    assert [(c.docname, c.part) for c in chapters] == [
+        ("intro", None),
+        ("one", None),
+        ("two", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    "toc",
+    [
+        {},
+        {"root": None},
+        {"root": "intro", "parts": [{"caption": "P", "chapters": "not a list"}]},
+        {"root": "intro", "chapters": [{"title": "no file"}]},
+        {"root": "intro", "chapters": [{"file": "a/x"}, {"file": "b/x"}]},  # both give x.pdf
+    ],
+)
+def test_bad_tables_of_contents_are_refused(toc):
+    with pytest.raises(ValueError):
+        course_pdf.toc_chapters(toc)
+
+
+def test_the_books_own_toc_reads(repo_root):
+    chapters = course_pdf.read_toc(repo_root / "_toc.yml")
+    toc = yaml.safe_load((repo_root / "_toc.yml").read_text(encoding="utf-8"))
+    assert chapters[0].docname == toc["root"]
+    assert len(chapters) == 1 + len(re.findall(r"file:", (repo_root / "_toc.yml").read_text()))
+
+
+def test_outline_nests_chapters_in_parts_in_order():
+    chapters = course_pdf.toc_chapters(TOC)
+    titles = ["Intro", "A", "B", "C", "C extra"]
+    starts = [2, 4, 9, 12, 20]
+    sections = [[], [("A one", 0), ("A two", 3)], [], [], []]
+    plan = course_pdf.outline_plan(chapters, titles, starts, sections)
+    assert [(item.title, item.page, item.bold) for item in plan] == [
+        ("Intro", 2, False),
+        ("Basics", 4, True),
+        ("Labs", 12, True),
+    ]
+    basics = plan[1].children
+    assert [(c.title, c.page) for c in basics] == [("A", 4), ("B", 9)]
+    assert [(s.title, s.page) for s in basics[0].children] == [("A one", 4), ("A two", 7)]
+    assert [c.title for c in plan[2].children] == ["C", "C extra"]
+
+
+def test_outline_refuses_mismatched_lists():
+    chapters = course_pdf.toc_chapters(TOC)
+    with pytest.raises(ValueError):
+        course_pdf.outline_plan(chapters, ["only one"], [0])
+    with pytest.raises(ValueError):
+        course_pdf.outline_plan(chapters, ["t"] * 5, [0] * 5, [[]])
+
+
+def test_slug_of_the_title():
+    assert course_pdf.slugify("From Foundations to Transformers") == (
+        "from-foundations-to-transformers"
+    )
+    with pytest.raises(ValueError):
+        course_pdf.slugify("  !? ")
+
+
+def test_a_missing_site_says_to_build_it(tmp_path, capsys):
+    assert course_pdf.main([str(tmp_path / "nowhere")]) == 1
+    assert "make book" in capsys.readouterr().err
+
+
+def test_a_missing_chromium_says_how_to_install_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv(course_pdf.CHROMIUM_ENV, raising=False)
+    with pytest.raises(course_pdf.SetupError, match="apt-get install chromium"):
+        course_pdf.find_chromium()
+    with pytest.raises(course_pdf.SetupError, match="not found"):
+        course_pdf.find_chromium(str(tmp_path / "no-such-browser"))
+
+
+def test_a_site_lacking_a_chapter_is_refused(tmp_path):
+    (tmp_path / "index.html").write_text("<html></html>")
+    chapters = course_pdf.toc_chapters(TOC)
+    with pytest.raises(course_pdf.SetupError, match="book/a.html"):
+        course_pdf.check_site(tmp_path, chapters)
+
+
+def test_bad_arguments_exit_with_usage():
+    with pytest.raises(SystemExit) as stopped:
+        course_pdf.main([])
+    assert stopped.value.code == 2
+
+
+def test_front_matter_lists_every_chapter_with_its_first_page():
+    chapters = course_pdf.toc_chapters(TOC)
+    printed = [course_pdf.PrintedChapter(c, f"Title {c.number}", b"", [], False) for c in chapters]
+    info = course_pdf.BookInfo("A <Book>", "Authors", "v1.2-3-gabc", _date(), "https://x.org/")
+    page = course_pdf.front_matter_html(info, printed, [0, 1, 2, 3, 4, 5])
+    assert "A &lt;Book&gt;" in page and "v1.2-3-gabc" in page and "2026-01-02" in page
+    positions = [page.index(f"Title {c.number}") for c in chapters]
+    assert positions == sorted(positions)
+    assert "4-1" in page and page.count('class="part"') == 2
+
+
+def _date():
+    import datetime
+
+    return datetime.date(2026, 1, 2)
+
+
+# ---------------------------------------------------------------------------------------
+# The printed PDFs (after `make book`, which runs course_pdf.py)
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def toc_chapters() -> list[course_pdf.Chapter]:
+    return course_pdf.read_toc(REPO_ROOT / "_toc.yml")
+
+
+@pytest.fixture(scope="module")
+def book_path() -> Path:
+    config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text(encoding="utf-8"))
+    path = SITE / course_pdf.PDF_DIR / f"{course_pdf.slugify(config['title'])}.pdf"
+    if not path.is_file():
+        pytest.skip(
+            f"no book PDF at {path}: run `make pdf` (or `make book`) to print it "
+            "(needs Chromium: apt-get install chromium)"
+        )
+    return path
+
+
+@pytest.fixture(scope="module")
+def book(book_path):
+    from pypdf import PdfReader
+
+    return PdfReader(book_path)
+
+
+def _outline_titles(reader, items, depth=0) -> list[tuple[int, str]]:
+    found = []
+    for item in items:
+        if isinstance(item, list):
+            found += _outline_titles(reader, item, depth + 1)
+        else:
+            found.append((depth, item.title))
+    return found
+
+
+def _html_title(path: Path) -> str:
+    text = path.read_text(encoding="utf-8")
+    h1 = re.search(r"<h1>(.*?)</h1>", text, re.S)
+    assert h1, f"no <h1> in {path}"
+    plain = re.sub(r"<[^>]+>", "", h1.group(1))
+    return re.sub(r"\s+", " ", plain.replace("#", "")).strip()
+
+
+@pytest.mark.site
+def test_the_book_has_pages_for_every_chapter(book, toc_chapters):
+    assert len(book.pages) >= 1 + MIN_PAGES_PER_CHAPTER * len(toc_chapters)
+
+
+@pytest.mark.site
+def test_every_chapter_has_its_own_pdf(book_path, toc_chapters):
+    missing = [c.pdf_name for c in toc_chapters if not (book_path.parent / c.pdf_name).is_file()]
+    assert not missing, f"chapter PDFs missing: {missing}"
+
+
+@pytest.mark.site
+def test_the_outline_lists_every_chapter_in_toc_order(book, toc_chapters):
+    import html
+
+    titles = [title for depth, title in _outline_titles(book, book.outline)]
+    expected = [html.unescape(_html_title(SITE / c.html_path)) for c in toc_chapters]
+    positions = []
+    for title in expected:
+        assert title in titles, f"chapter {title!r} is not in the outline"
+        positions.append(titles.index(title))
+    assert positions == sorted(positions), "chapters are out of toc order in the outline"
+    parts = [c.part for c in toc_chapters if c.part]
+    top = [title for depth, title in _outline_titles(book, book.outline) if depth == 0]
+    assert [p for p in dict.fromkeys(parts)] == [t for t in top if t in parts]
+
+
+@pytest.mark.site
+def test_the_text_has_chapter_titles_and_typeset_maths(book, toc_chapters):
+    text = "\n".join(page.extract_text() or "" for page in book.pages)
+    assert "Hopfield" in text
+    raw = RAW_TEX.search(text)
+    assert raw is None, f"raw TeX left in the PDF: {raw.group(0)!r}"
+    # MathJax (or maths rendered at build time) prints symbols as text, e.g. the sum sign
+    assert "∑" in text or "Σ" in text, "no typeset maths in the PDF's text"
+
+
+@pytest.mark.site
+def test_the_book_contains_images(book):
+    with_images = 0
+    for page in book.pages:
+        resources = page.get("/Resources") or {}
+        objects = resources.get("/XObject") or {}
+        if any(obj.get_object().get("/Subtype") == "/Image" for obj in objects.values()):
+            with_images += 1
+    assert with_images >= 10, f"only {with_images} pages carry images"
+
+
+@pytest.mark.site
+def test_every_page_links_to_the_pdf(book_path, toc_chapters):
+    """Every page of the site links to the book's PDF; chapter pages to their own PDF too."""
+    chapters = {c.html_path: c for c in toc_chapters}
+    pages = [
+        p
+        for p in SITE.rglob("*.html")
+        if not any(part.startswith("_") for part in p.relative_to(SITE).parts)
+    ]
+    assert pages
+    for page in pages:
+        relative = page.relative_to(SITE).as_posix()
+        text = page.read_text(encoding="utf-8")
+        if 'http-equiv="Refresh"' in text or 'http-equiv="refresh"' in text:
+            continue  # the root index.html only redirects to the first chapter
+        links = re.findall(r'href="([^"]+\.pdf)"', text)
+        targets = set()
+        for link in links:
+            if link.startswith("/"):  # 404 page: absolute under the site's prefix
+                link = link.split("/", 2)[-1]
+                targets.add((SITE / link).resolve())
+            else:
+                targets.add((page.parent / link).resolve())
+        assert book_path.resolve() in targets, f"{relative} does not link to the book's PDF"
+        if relative in chapters:
+            own = (book_path.parent / chapters[relative].pdf_name).resolve()
+            assert own in targets, f"{relative} does not link to its chapter's PDF"
