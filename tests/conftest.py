@@ -32,3 +32,39 @@ def isolated_data(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("COURSE_DATA_DIR", str(cache))
     monkeypatch.delenv("COURSE_DATA_MIRROR", raising=False)
     return cache
+
+
+# ---------------------------------------------------------------------------------------
+# The built site in a browser (tests/browser.py)
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def site_url() -> str:
+    from browser import SITE
+    from serve import SiteServer
+
+    if not (SITE / "index.html").is_file():
+        pytest.skip("no built site: run `make book` first")
+    with SiteServer(SITE) as server:
+        yield server.url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from browser import BROWSER_ARGS, chromium_path, missing
+
+    executable = chromium_path()
+    if executable is None:
+        missing(
+            "no Chromium found: install one with `apt-get install chromium` "
+            "(or set COURSE_CHROMIUM to a Chromium or Chrome binary) to run the browser tests"
+        )
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("Playwright is not installed: run `make test` (it installs requirements.txt)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=BROWSER_ARGS)
+        yield launched
+        launched.close()

@@ -1,0 +1,109 @@
+"""What the browser tests share: the built site served like GitHub Pages, and a real Chromium.
+
+The browser is the system's Chromium (``apt-get install chromium``), driven by Playwright;
+Playwright never downloads one. Without a browser the tests are skipped with a message that
+says how to install one, unless ``COURSE_EXPECT_BROWSER=1`` (as in ``.ci/run``), when they fail.
+The fixtures ``site_url`` and ``browser`` are in ``conftest.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SITE = REPO_ROOT / "_build" / "html"
+NODE_MODULES = REPO_ROOT / ".node" / "node_modules"
+REPORTS = REPO_ROOT / "_build" / "reports"
+BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+# folders of the built site that hold assets and sources, not pages
+NOT_PAGES = {"_static", "_sources", "_images", "_downloads", "jupyter_execute", "papers", "pdf"}
+
+sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
+
+
+
+def missing(message: str) -> None:
+    """Skip, or fail when the environment promises a browser (``COURSE_EXPECT_BROWSER=1``)."""
+    if os.environ.get("COURSE_EXPECT_BROWSER") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def chromium_path() -> str | None:
+    """The system Chromium: ``COURSE_CHROMIUM`` if set, else the first one on the PATH."""
+    configured = os.environ.get("COURSE_CHROMIUM")
+    if configured:
+        return configured if Path(configured).is_file() else None
+    for name in BROWSER_NAMES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def built_pages(site: Path = SITE) -> list[str]:
+    """Every HTML page of the built site, as paths relative to the site root."""
+    pages = []
+    for path in sorted(site.rglob("*.html")):
+        relative = path.relative_to(site)
+        folder = relative.parts[0] if len(relative.parts) > 1 else ""
+        if folder in NOT_PAGES or folder.startswith("v"):
+            continue  # published older versions live in v*/ folders beside the latest
+        pages.append(relative.as_posix())
+    return pages
+
+
+def is_local(url: str, server_url: str) -> bool:
+    """Whether a request goes to the test server (or is inline data)."""
+    if url.startswith(("data:", "blob:", "about:")):
+        return True
+    return urlsplit(url).netloc == urlsplit(server_url).netloc
+
+
+class PageWatch:
+    """Records what goes wrong while a page loads: console errors, failed or off-host requests."""
+
+    def __init__(self, page, server_url: str) -> None:
+        self.problems: list[str] = []
+        self.server_url = server_url
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        page.on("requestfailed", self._failed)
+        page.on("response", self._response)
+        page.route("**/*", self._route)
+
+    def _console(self, message) -> None:
+        if message.type in ("error", "warning"):
+            self.problems.append(f"console {message.type}: {message.text}")
+
+    def _failed(self, request) -> None:
+        if is_local(request.url, self.server_url):
+            self.problems.append(f"request failed: {request.url} ({request.failure})")
+
+    def _response(self, response) -> None:
+        if response.status >= 400:
+            self.problems.append(f"HTTP {response.status}: {response.url}")
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        if is_local(url, self.server_url):
+            route.continue_()
+        else:  # the site must work offline: nothing may leave the machine
+            self.problems.append(f"off-host request: {url}")
+            route.abort()
+
+
+def open_page(browser, url: str, server_url: str, **context_options):
+    """A new page in a fresh context, watched, loaded until the network is idle."""
+    context = browser.new_context(**context_options)
+    page = context.new_page()
+    watch = PageWatch(page, server_url)
+    page.goto(url, wait_until="networkidle")
+    return page, watch
