@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 import freshness
+import gitinfo
 
 LOGGER = logging.getLogger(__name__)
 REPO_ROOT = freshness.REPO_ROOT
@@ -40,23 +40,8 @@ DESCRIPTION_LIMIT = 160
 
 def source_version() -> tuple[str, str | None]:
     """(label, commit) of the source: ``git describe`` and the full commit, if in a checkout."""
-
-    def git(*args: str) -> str | None:
-        try:
-            out = subprocess.run(
-                ["git", *args],
-                cwd=REPO_ROOT,
-                capture_output=True,
-                text=True,
-                timeout=10,
-                check=True,
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        return out.stdout.strip() or None
-
-    commit = os.environ.get("GITHUB_SHA") or git("rev-parse", "HEAD")
-    label = git("describe", "--tags", "--always", "--dirty") or (commit or "unknown")[:12]
+    commit = os.environ.get("GITHUB_SHA") or gitinfo.git("rev-parse", "HEAD")
+    label = gitinfo.describe() or (commit or "unknown")[:12]
     return label, commit
 
 

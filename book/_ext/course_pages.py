@@ -254,7 +254,7 @@ def optimise_site(app: Sphinx, exception: Exception | None) -> None:
         return
     site = Path(app.outdir)
     maths = getattr(app.builder, "course_math_ssr", None)
-    macros = app.config.mathjax3_config.get("tex", {}).get("macros", {})
+    macros = (app.config.mathjax3_config or {}).get("tex", {}).get("macros", {})
     pages = [p for p in site.rglob("*.html") if "_static" not in p.parts]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         jobs = {pool.submit(optimise_page, p, site, maths, macros): p for p in pages}

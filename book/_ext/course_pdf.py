@@ -26,7 +26,6 @@ import io
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Sequence
@@ -35,6 +34,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+import gitinfo
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STATIC_DIR = Path(__file__).resolve().parents[1] / "_static"
@@ -207,18 +208,7 @@ def check_site(site: Path, chapters: Sequence[Chapter]) -> None:
 
 def source_version() -> str:
     """``git describe`` of the repository, or "unknown" outside a checkout."""
-    try:
-        out = subprocess.run(
-            ["git", "describe", "--tags", "--always", "--dirty"],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    return out.stdout.strip() or "unknown"
+    return gitinfo.describe() or "unknown"
 
 
 def build_date() -> datetime.date:

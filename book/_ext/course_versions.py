@@ -33,12 +33,13 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+import gitinfo
 
 if TYPE_CHECKING:  # publishing needs only the standard library; CI publishes without Sphinx
     from sphinx.application import Sphinx
@@ -97,18 +98,7 @@ def sort_tags(tags: Iterable[str]) -> list[str]:
 
 def git_tags(repo: Path) -> list[str]:
     """The ``v*`` tags of the git checkout at ``repo`` (none outside a checkout)."""
-    try:
-        out = subprocess.run(
-            ["git", "tag", "--list", "v*"],
-            cwd=repo,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return []
-    return out.stdout.split()
+    return (gitinfo.git("tag", "--list", "v*", cwd=repo) or "").split()
 
 
 def site_path(baseurl: str | None) -> str:

@@ -1,0 +1,24 @@
+"""The source's version from git, for the page footers, the PDF and the version switcher."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def git(*args: str, cwd: Path = REPO_ROOT) -> str | None:
+    """The stripped output of ``git <args>`` in ``cwd``; None outside a checkout or on error."""
+    try:
+        out = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=True
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def describe(cwd: Path = REPO_ROOT) -> str | None:
+    """``git describe --tags --always --dirty``: the nearest tag, commits since, dirtiness."""
+    return git("describe", "--tags", "--always", "--dirty", cwd=cwd)
