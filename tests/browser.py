@@ -9,7 +9,6 @@ The fixtures ``site_url`` and ``browser`` are in ``conftest.py``.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,12 +19,14 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SITE = REPO_ROOT / "_build" / "html"
 NODE_MODULES = REPO_ROOT / ".node" / "node_modules"
 REPORTS = REPO_ROOT / "_build" / "reports"
-BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 # folders of the built site that hold assets and sources, not pages
 NOT_PAGES = {"_static", "_sources", "_images", "_downloads", "jupyter_execute", "papers", "pdf"}
 
 sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
+
+import course_pdf  # noqa: E402
+
+BROWSER_ARGS = course_pdf.CHROMIUM_ARGS
 
 
 
@@ -37,15 +38,12 @@ def missing(message: str) -> None:
 
 
 def chromium_path() -> str | None:
-    """The system Chromium: ``COURSE_CHROMIUM`` if set, else the first one on the PATH."""
-    configured = os.environ.get("COURSE_CHROMIUM")
-    if configured:
-        return configured if Path(configured).is_file() else None
-    for name in BROWSER_NAMES:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
+    """The system Chromium, found as the PDF printer finds it (``COURSE_CHROMIUM``, else the
+    PATH); None when there is none."""
+    try:
+        return course_pdf.find_chromium()
+    except course_pdf.SetupError:
+        return None
 
 
 def built_pages(site: Path = SITE) -> list[str]:

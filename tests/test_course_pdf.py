@@ -14,6 +14,7 @@ SITE = REPO_ROOT / "_build" / "html"
 sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
 
 import course_pdf  # noqa: E402
+from browser import built_pages  # noqa: E402
 
 TOC = {
     "format": "jb-book",
@@ -259,11 +260,7 @@ def test_the_book_contains_images(book):
 def test_every_page_links_to_the_pdf(book_path, toc_chapters):
     """Every page of the site links to the book's PDF; chapter pages to their own PDF too."""
     chapters = {c.html_path: c for c in toc_chapters}
-    pages = [
-        p
-        for p in SITE.rglob("*.html")
-        if not any(part.startswith("_") for part in p.relative_to(SITE).parts)
-    ]
+    pages = [SITE / page for page in built_pages(SITE)]
     assert pages
     for page in pages:
         relative = page.relative_to(SITE).as_posix()

@@ -97,7 +97,7 @@ def find_tex(body: str) -> list[dict[str, Any]]:
 def render_tex(items: list[dict[str, Any]], mathjax: Path, macros: dict[str, str],
                font_url: str, node: str = "node") -> tuple[list[str], str]:
     """Render TeX items with MathJax in Node: (HTML of each item, the stylesheet they need)."""
-    request = {"mathjax": str(mathjax), "macros": macros, "fontURL": font_url, "pages": [items]}
+    request = {"mathjax": str(mathjax), "macros": macros, "fontURL": font_url, "items": items}
     try:
         done = subprocess.run(
             [node, str(RENDERER)],
@@ -113,9 +113,9 @@ def render_tex(items: list[dict[str, Any]], mathjax: Path, macros: dict[str, str
         raise MathRenderError(done.stderr.strip() or f"Node exited with {done.returncode}")
     answer = json.loads(done.stdout)
     if answer["failures"]:
-        bad = "; ".join(repr(items[f["index"]]["tex"]) for f in answer["failures"])
+        bad = "; ".join(repr(items[index]["tex"]) for index in answer["failures"])
         raise MathRenderError(f"MathJax could not typeset: {bad}")
-    return answer["pages"][0], answer["css"]
+    return answer["html"], answer["css"]
 
 
 def replace_tex(body: str, rendered: list[str]) -> str:

@@ -1,7 +1,7 @@
 // Render TeX to MathJax CommonHTML at build time, so pages need no maths JavaScript.
 // Reads JSON on stdin: {mathjax: <MathJax component folder>, macros: {...}, fontURL: <url>,
-// pages: [[{tex, display}, ...], ...]}; writes JSON on stdout: {pages: [[html, ...], ...],
-// css: <stylesheet for every character used>}.
+// items: [{tex, display}, ...]} (one page's maths); writes JSON on stdout: {html: [...],
+// css: <stylesheet for every character used>, failures: [index, ...]}.
 "use strict";
 const path = require("path");
 
@@ -28,18 +28,15 @@ async function main() {
   });
   const adaptor = MathJax.startup.adaptor;
   const failures = [];
-  const pages = request.pages.map((items, p) =>
-    items.map((item, i) => {
-      const node = MathJax.tex2chtml(item.tex, { display: item.display });
-      const html = adaptor.outerHTML(node);
-      if (html.includes("data-mjx-error") || html.includes("merror")) {
-        failures.push({ page: p, index: i, tex: item.tex });
-      }
-      return html;
-    }),
-  );
+  const html = request.items.map((item, i) => {
+    const rendered = adaptor.outerHTML(MathJax.tex2chtml(item.tex, { display: item.display }));
+    if (rendered.includes("data-mjx-error") || rendered.includes("merror")) {
+      failures.push(i);
+    }
+    return rendered;
+  });
   const css = adaptor.textContent(MathJax.chtmlStylesheet());
-  process.stdout.write(JSON.stringify({ pages, css, failures }));
+  process.stdout.write(JSON.stringify({ html, css, failures }));
 }
 
 main().catch((error) => {
