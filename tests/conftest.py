@@ -1,4 +1,9 @@
-"""Shared fixtures: the repository's paths and a clean data environment for each test."""
+"""Shared fixtures: the repository's paths and a clean data environment for each test.
+
+Under ``make test`` (``COURSE_STRICT=1``, as in CI) a skipped test is reported as a failure
+with its reason: every test there is one the suite needs, so a missing browser, data mirror or
+built site must fail the run, not thin it silently. ``make unit`` and ``make quick`` skip.
+"""
 
 from __future__ import annotations
 
@@ -68,3 +73,20 @@ def browser():
         launched = playwright.chromium.launch(executable_path=executable, args=BROWSER_ARGS)
         yield launched
         launched.close()
+
+
+# ---------------------------------------------------------------------------------------
+# Strict runs: no test may skip
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    strict = os.environ.get("COURSE_STRICT") == "1"
+    if strict and report.skipped and not hasattr(report, "wasxfail"):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped under COURSE_STRICT=1, where every test must run: {reason}"

@@ -29,6 +29,8 @@ PHONE = {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touc
 # what an author writes around TeX; none of it may reach the reader unrendered
 RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\\begin\{")
 AXE_BLOCKING = {"serious", "critical"}
+# what a phone may download to show a page (gzip, as served), before the reader scrolls
+PAGE_WEIGHT_LIMIT_KIB = 600
 
 
 def _chapters() -> list[str]:
@@ -97,6 +99,11 @@ def test_page_fits_a_phone(browser, site_url, page_path):
             "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, f"the page scrolls sideways by {overflow} px on a phone"
+        weight = watch.transferred_bytes() / 1024
+        assert weight <= PAGE_WEIGHT_LIMIT_KIB, (
+            f"a phone downloads {weight:.0f} KiB to show the page (limit "
+            f"{PAGE_WEIGHT_LIMIT_KIB} KiB)"
+        )
     finally:
         page.context.close()
 

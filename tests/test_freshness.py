@@ -8,6 +8,8 @@ the same edit leaves a stale page, which is what this guards against.
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -53,8 +55,6 @@ kernelspec:
 {prose}
 
 ```{{code-cell}} ipython3
-import sys
-sys.path.insert(0, {root!r})
 from fixturepkg.answer import value
 print(f"the answer is {{value()}}")
 ```
@@ -89,7 +89,7 @@ class FixtureBook:
         (self.package / "helper.py").write_text(f"def base():\n    return {number}\n")
 
     def set_prose(self, prose: str) -> None:
-        (self.root / "chapter.md").write_text(CHAPTER.format(prose=prose, root=str(self.root)))
+        (self.root / "chapter.md").write_text(CHAPTER.format(prose=prose))
 
     def build(self) -> tuple[bool, str]:
         """Build; return (whether the chapter was executed, the chapter's HTML)."""
@@ -106,6 +106,8 @@ class FixtureBook:
             capture_output=True,
             text=True,
             timeout=300,
+            # the package is found through the path, so the code cells hold no folder name
+            env={**os.environ, "PYTHONPATH": str(self.root)},
         )
         assert result.returncode == 0, result.stdout + result.stderr
         executed = "Executing notebook" in result.stdout + result.stderr
@@ -132,6 +134,23 @@ def test_chapters_rerun_exactly_when_imported_code_changes(tmp_path):
     book.set_helper(99)  # imported indirectly, through answer.py
     executed, html = book.build()
     assert executed and "the answer is 100" in html
+
+
+def test_a_cache_restored_into_another_checkout_is_checked_too(tmp_path):
+    """A cache made at one path and restored at another (a clone elsewhere, a CI workspace):
+    myst-nb still finds its records by the code cells' hash, so the check must find them too."""
+    first = FixtureBook(tmp_path / "here")
+    executed, html = first.build()
+    assert executed and "the answer is 42" in html
+
+    moved = FixtureBook(tmp_path / "elsewhere")
+    shutil.copytree(first.root / "_build" / "cache", moved.root / "_build" / "cache")
+    executed, html = moved.build()
+    assert not executed and "the answer is 42" in html, "an unchanged chapter reuses the cache"
+
+    moved.set_helper(99)
+    executed, html = moved.build()
+    assert executed and "the answer is 100" in html, "edited code must not show old results"
 
 
 def test_without_the_invalidation_the_page_goes_stale(tmp_path):

@@ -48,3 +48,32 @@ def test_animation_player_is_self_contained():
     assert "<script" in html and "data:image/png;base64" in html
     assert "http://" not in html.split("<script")[0] and "https://" not in html.split("<script")[0]
     assert "bootstrapcdn" not in html
+
+
+def test_a_published_animation_loads_its_frames_as_files_when_seen(monkeypatch, repo_root):
+    import shutil
+
+    from matplotlib.animation import FuncAnimation
+
+    from course.plotting import animation_html
+
+    fig, ax = plt.subplots(figsize=(1, 1))
+    (line,) = ax.plot([0, 1], [0, 1])
+    animation = FuncAnimation(fig, lambda i: line.set_ydata([0, i]), frames=3)
+    folder = repo_root / "book" / "_generated" / "test-animation"
+    try:
+        monkeypatch.delenv("COURSE_BOOK_BUILD", raising=False)
+        embedded = animation_html(animation, alt="A line", dpi=20, publish_as="test-animation/a")
+        assert "data:image/png;base64" in embedded and not folder.exists()
+        monkeypatch.setenv("COURSE_BOOK_BUILD", "1")
+        page = animation_html(animation, alt="A line", dpi=20, publish_as="test-animation/a")
+        frames = sorted((folder / "a").glob("frame*.png"))
+        assert len(frames) == 3
+        assert "base64" not in page and '"_generated/test-animation/a/frame"' in page
+        assert f'src="_generated/test-animation/a/{frames[0].name}" loading="lazy"' in page
+        assert "IntersectionObserver" in page and 'alt="A line"' in page
+        with pytest.raises(ValueError, match="publish_as"):
+            animation_html(animation, alt="A line", publish_as="../escape")
+    finally:
+        plt.close(fig)
+        shutil.rmtree(folder, ignore_errors=True)

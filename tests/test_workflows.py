@@ -58,3 +58,13 @@ def test_main_and_release_tags_are_published_to_gh_pages():
     script = "\n".join(step.get("run", "") for step in publish["steps"])
     assert "course_versions.py publish" in script and "push origin gh-pages" in script
     assert not any("deploy-pages" in step.get("uses", "") for step in publish["steps"])
+
+
+def test_the_workflow_runs_what_ci_runs():
+    """One pipeline: the build job's tests are .ci/run's, so nothing is tested on one side only."""
+    workflow = yaml.safe_load((REPO_ROOT / ".github" / "workflows" / "book.yml").read_text())
+    runs = [step.get("run", "") for step in workflow["jobs"]["build"]["steps"]]
+    assert any(run.strip() == "bash .ci/run" for run in runs), runs
+    assert not any("make " in run for run in runs), "make targets run beside .ci/run: " + str(runs)
+    ci = (REPO_ROOT / ".ci" / "run").read_text()
+    assert "make test" in ci

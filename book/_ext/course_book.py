@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 from docutils import nodes
 from docutils.parsers.rst import Directive
+from jupyter_cache import get_cache
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
@@ -41,13 +42,15 @@ DESCRIPTION_LIMIT = 160
 def source_version() -> tuple[str, str | None]:
     """(label, commit) of the source: ``git describe`` and the full commit, if in a checkout."""
     commit = os.environ.get("GITHUB_SHA") or gitinfo.git("rev-parse", "HEAD")
-    label = gitinfo.describe() or (commit or "unknown")[:12]
+    # The commit alone, not whether the tree is dirty: the footer is part of every page's
+    # configuration, so an author's first uncommitted edit would otherwise rewrite every page.
+    label = gitinfo.describe(dirty=False) or (commit or "unknown")[:12]
     return label, commit
 
 
 def on_config_inited(app: Sphinx, config: Any) -> None:
-    """Turn off progress bars in executed chapters and put the source version in the footer."""
-    os.environ["COURSE_PROGRESS"] = "0"  # inherited by every kernel the build starts
+    """Give executed chapters the build's environment and put the source version in the footer."""
+    os.environ.update(freshness.EXECUTION_ENV)  # inherited by every kernel the build starts
     if config.html_theme != "sphinx_book_theme":
         return
     label, commit = source_version()
@@ -86,12 +89,18 @@ def on_env_get_outdated(app: Sphinx, env: BuildEnvironment, added, changed, remo
     rendered: dict[str, list[int]] = getattr(env, "course_rendered_records", {})
     deps_now: dict[str, str] = {}
     outdated = []
+    cache = get_cache(str(cache_path))
     for name, source in _chapters(env).items():
         deps_now[name] = freshness.dependency_hash(source, Path(app.config.course_package_dir))
         stale = freshness.drop_stale_records(cache_path, source, deps_now[name])
         current = (
             freshness.stamp_new_records(cache_path, source, deps_now[name]) if not stale else []
         )
+        match = freshness.matching_record(cache, source)
+        if match is None:  # myst-nb executes it: only what this run writes is kept with it
+            freshness.clear_side_files(source)
+        else:  # the page links the files this execution wrote
+            freshness.restore_side_files(cache_path, match.hashkey, source)
         if stale or (name not in added and current != rendered.get(name)):
             outdated.append(name)
     if outdated:
@@ -266,6 +275,19 @@ def publish_papers(app: Sphinx, exception: Exception | None) -> None:
     (Path(app.outdir) / ".nojekyll").touch()  # GitHub Pages: serve _static and friends as-is
 
 
+def publish_generated(app: Sphinx, exception: Exception | None) -> None:
+    """Copy the files chapters wrote for their pages (``book/_generated/<chapter>/``, such as
+    an animation's frames) into the site beside the pages that load them."""
+    if exception is not None or app.builder.format != "html":
+        return
+    for name, source in _chapters(app.env).items():
+        folder = freshness.generated_dir(source)
+        if folder.is_dir():
+            target = Path(app.outdir) / Path(name).parent / "_generated" / source.stem
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(folder, target)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("course_versions")  # version switcher, 404 page, sitemap, social cards
     app.setup_extension("course_pdf")  # the link to the book's PDF on every page
@@ -278,5 +300,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("env-updated", on_env_updated)
     app.connect("html-page-context", on_html_page_context, priority=600)
     app.connect("build-finished", publish_papers)
+    app.connect("build-finished", publish_generated, priority=400)  # before pages are sized
     app.add_directive("papers-table", PapersTable)
     return {"version": "1.0", "parallel_read_safe": False, "parallel_write_safe": True}

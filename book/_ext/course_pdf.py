@@ -20,9 +20,13 @@ chapter's own PDF from the download menu of chapter pages, and adds ``course-pri
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import datetime
+import hashlib
 import html
 import io
+import json
 import os
 import re
 import shutil
@@ -315,56 +319,196 @@ def _section_pages(data: bytes, wanted: Sequence[tuple[str, str]]) -> list[tuple
     return found
 
 
-def print_chapters(
-    site: Path, chapters: Sequence[Chapter], info: BookInfo, chromium: str, log: Any = print
-) -> tuple[list[PrintedChapter], bytes]:
-    """Print every chapter of the served site and then the front matter; returns both."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as error:
-        raise SetupError("Playwright is missing: `pip install playwright`") from error
-    from serve import SiteServer
+class PrintCache:
+    """Chromium's print of each page, kept under ``folder`` with the key it was printed for.
 
-    printed = []
-    with SiteServer(site) as server, sync_playwright() as playwright:
+    The key covers everything the print depends on: the page's HTML, the local files it
+    loads (style sheets, scripts, images), the chapter's number, the book's address and title,
+    and this module's own source (the print settings and the page script). A page whose key is
+    unchanged is not printed again.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _paths(self, name: str) -> tuple[Path, Path]:
+        return self.folder / f"{name}.pdf", self.folder / f"{name}.json"
+
+    def get(self, name: str, key: str) -> dict | None:
+        """The cached print (its facts and ``data``) for ``key``, or None."""
+        pdf, facts = self._paths(name)
         try:
-            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        except Exception as error:  # Playwright raises its own error types
-            raise SetupError(
-                f"Chromium at {chromium} did not start ({error}); install it with "
-                "`apt-get install chromium`"
-            ) from error
-        page = browser.new_page()
-        page.set_default_timeout(PAGE_TIMEOUT_MS)
-        for chapter in chapters:
-            started = time.perf_counter()
-            page.goto(server.url + chapter.html_path, wait_until="load")
-            prefix = f"c{chapter.number}-"
-            public = info.url.rstrip("/") + "/" if info.url else ""
-            facts = page.evaluate(PREPARE_JS, [prefix, public, server.url])
-            left = html.escape(f"{info.title} · {facts['title']}")
-            data = page.pdf(
-                format=PAGE_FORMAT,
-                margin=MARGIN,
-                print_background=True,
-                display_header_footer=True,
-                header_template="<span></span>",
-                footer_template=FOOTER.format(left=left, number=chapter.number),
-            )
-            wanted = [(title, prefix + anchor) for title, anchor in facts["sections"]]
+            found = json.loads(facts.read_text(encoding="utf-8"))
+            if found.get("key") != key:
+                return None
+            found["data"] = pdf.read_bytes()
+        except (OSError, ValueError):
+            return None
+        return found
+
+    def put(self, name: str, key: str, data: bytes, **facts: Any) -> None:
+        """Keep a print; the facts file is written last, so a half-kept print never matches."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        pdf, facts_path = self._paths(name)
+        _write(pdf, data)
+        _write(facts_path, json.dumps({"key": key, **facts}).encode())
+
+
+_LOCAL_RESOURCE = re.compile(r'''(?:src|href)="([^"#?:]+)(?:[#?][^"]*)?"''')
+_PRINTED_SUFFIXES = {".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
+
+
+def page_key(site: Path, chapter: Chapter, info: BookInfo) -> str:
+    """What a chapter's print depends on, hashed (see :class:`PrintCache`)."""
+    page = site / chapter.html_path
+    text = page.read_bytes()
+    digest = hashlib.sha256()
+    for part in (
+        Path(__file__).read_bytes(),
+        f"{chapter.number}\0{info.url}\0{info.title}".encode(),
+        text,
+    ):
+        digest.update(part + b"\0")
+    for link in sorted(set(_LOCAL_RESOURCE.findall(text.decode("utf-8", "replace")))):
+        resource = (page.parent / link).resolve()
+        if resource.suffix in _PRINTED_SUFFIXES and resource.is_file():
+            digest.update(link.encode() + b"\0" + resource.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def print_chapters(
+    site: Path,
+    chapters: Sequence[Chapter],
+    info: BookInfo,
+    chromium: str | None = None,
+    log: Any = print,
+    cache: PrintCache | None = None,
+) -> tuple[list[PrintedChapter], bytes, int]:
+    """Print the chapters whose pages changed and then the front matter.
+
+    Returns every chapter's print (from ``cache`` where its page is unchanged), the front
+    matter and how many prints Chromium made. Chromium (``chromium``, else as
+    :func:`find_chromium` finds it) starts only if something is printed.
+    """
+    cache = cache or PrintCache(site.parent / "pdf-cache")
+    printed: list[PrintedChapter | None] = []
+    todo = []
+    for chapter in chapters:
+        key = page_key(site, chapter, info)
+        found = cache.get(Path(chapter.docname).name, key)
+        if found is None:
+            todo.append((len(printed), chapter, key))
+            printed.append(None)
+        else:
             printed.append(
                 PrintedChapter(
-                    chapter, facts["title"], data, _section_pages(data, wanted), facts["rawTex"]
+                    chapter,
+                    found["title"],
+                    found["data"],
+                    [tuple(s) for s in found["sections"]],
+                    found["raw_tex"],
                 )
             )
+    with _Printer(site, chromium) as printer:
+        for index, chapter, key in todo:
+            started = time.perf_counter()
+            item = printer.print_chapter(chapter, info)
+            cache.put(
+                Path(chapter.docname).name,
+                key,
+                item.data,
+                title=item.title,
+                sections=item.sections,
+                raw_tex=item.raw_tex,
+            )
+            printed[index] = item
             log(f"  {chapter.docname}: {time.perf_counter() - started:.1f} s")
+        done = [item for item in printed if item is not None]
         starts = [0]
-        for item in printed:
+        for item in done:
             starts.append(starts[-1] + _page_count(item.data))
-        page.set_content(front_matter_html(info, printed, starts))
-        front = page.pdf(format=PAGE_FORMAT, margin=MARGIN, print_background=True)
-        browser.close()
-    return printed, front
+        front_html = front_matter_html(info, done, starts)
+        front_key = hashlib.sha256(Path(__file__).read_bytes() + front_html.encode()).hexdigest()
+        found = cache.get("front-matter", front_key)
+        if found is not None:
+            front = found["data"]
+        else:
+            front = printer.print_html(front_html)
+            cache.put("front-matter", front_key, front)
+    return done, front, printer.prints
+
+
+class _Printer:
+    """Chromium serving the site, started on the first print only."""
+
+    def __init__(self, site: Path, chromium: str | None) -> None:
+        self.site, self.chromium = site, chromium
+        self.prints = 0
+        self._stack: contextlib.ExitStack | None = None
+        self._page: Any = None
+        self._url = ""
+
+    def __enter__(self) -> _Printer:
+        self._stack = contextlib.ExitStack()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._stack is not None
+        self._stack.close()
+
+    def _open(self) -> Any:
+        if self._page is not None:
+            return self._page
+        try:
+            from playwright.sync_api import sync_playwright
+        except ImportError as error:
+            raise SetupError("Playwright is missing: `pip install playwright`") from error
+        from serve import SiteServer
+
+        assert self._stack is not None
+        executable = find_chromium(self.chromium)
+        self._url = self._stack.enter_context(SiteServer(self.site)).url
+        playwright = self._stack.enter_context(sync_playwright())
+        try:
+            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        except Exception as error:  # Playwright raises its own error types
+            raise SetupError(
+                f"Chromium at {executable} did not start ({error}); install it with "
+                "`apt-get install chromium`"
+            ) from error
+        self._stack.callback(browser.close)
+        self._page = browser.new_page()
+        self._page.set_default_timeout(PAGE_TIMEOUT_MS)
+        return self._page
+
+    def print_chapter(self, chapter: Chapter, info: BookInfo) -> PrintedChapter:
+        """Print one page of the site, links and ids prepared for the whole book."""
+        page = self._open()
+        page.goto(self._url + chapter.html_path, wait_until="load")
+        prefix = f"c{chapter.number}-"
+        public = info.url.rstrip("/") + "/" if info.url else ""
+        facts = page.evaluate(PREPARE_JS, [prefix, public, self._url])
+        left = html.escape(f"{info.title} · {facts['title']}")
+        data = page.pdf(
+            format=PAGE_FORMAT,
+            margin=MARGIN,
+            print_background=True,
+            display_header_footer=True,
+            header_template="<span></span>",
+            footer_template=FOOTER.format(left=left, number=chapter.number),
+        )
+        self.prints += 1
+        wanted = [(title, prefix + anchor) for title, anchor in facts["sections"]]
+        return PrintedChapter(
+            chapter, facts["title"], data, _section_pages(data, wanted), facts["rawTex"]
+        )
+
+    def print_html(self, text: str) -> bytes:
+        """Print a standalone HTML document (the front matter)."""
+        page = self._open()
+        page.set_content(text)
+        self.prints += 1
+        return page.pdf(format=PAGE_FORMAT, margin=MARGIN, print_background=True)
 
 
 def _page_count(data: bytes) -> int:
@@ -503,23 +647,48 @@ def make_pdfs(
     config_path: Path = REPO_ROOT / "_config.yml",
     chromium: str | None = None,
     log: Any = print,
+    cache_dir: Path | None = None,
 ) -> Path:
-    """Print the site's chapters into ``<site>/pdf/``; returns the whole book's PDF."""
+    """Print the site's chapters into ``<site>/pdf/``; returns the whole book's PDF.
+
+    Pages whose print is unchanged come from the print cache (``cache_dir``, by default
+    ``pdf-cache`` beside the site); when nothing changed and every PDF is there, nothing is
+    written. Chromium is needed only when something must be printed.
+    """
     chapters = read_toc(toc_path)
     check_site(site, chapters)
-    executable = find_chromium(chromium)
     info = load_book_info(config_path)
-    printed, front = print_chapters(site, chapters, info, executable, log)
+    cache = PrintCache(cache_dir or site.parent / "pdf-cache")
+    printed, front, prints = print_chapters(site, chapters, info, chromium, log, cache)
     raw = [p.chapter.docname for p in printed if p.raw_tex]
     if raw:
         log(f"warning: raw TeX left in {raw}: was the maths typeset?")
     out_dir = site / PDF_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
+    book = out_dir / f"{slugify(info.title)}.pdf"
+    outputs = [out_dir / item.chapter.pdf_name for item in printed] + [book]
+    stamp = cache.folder / "outputs.sha256"  # what the PDFs in the site were made from
+    state = hashlib.sha256(
+        b"".join(hashlib.sha256(item.data).digest() for item in printed)
+        + hashlib.sha256(front).digest()
+        + repr(dataclasses.astuple(info)).encode()
+    ).hexdigest()
+    if prints == 0 and all(p.is_file() for p in outputs) and _read(stamp) == state:
+        log("PDF: no page changed; the PDFs are up to date")
+        return book
     for item in printed:
         _write(out_dir / item.chapter.pdf_name, chapter_pdf(item, info))
-    book = out_dir / f"{slugify(info.title)}.pdf"
     _write(book, book_pdf(printed, front, info))
+    _write(stamp, state.encode())
+    log(f"PDF: printed {prints} page(s), {len(chapters) + 1 - prints} from the print cache")
     return book
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

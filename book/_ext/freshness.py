@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -33,6 +34,21 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "course"
 PACKAGE_DIR = REPO_ROOT / "code" / PACKAGE
 STAMP_FILE = "course-deps.json"
+# Files a chapter writes for its page to offer as downloads go to _generated/<chapter>/ beside
+# it (course.embedding_export.book_output_dir). A cached execution carries its own copy of them.
+SIDE_FILES = "course-files"  # inside the cache folder: <record hashkey>/<files>
+# The environment of every kernel that executes a chapter for the book, whoever starts it
+# (notebooks.py execute, or myst-nb through the book's extension): one thread each, idle
+# threads asleep rather than spinning, no progress bars, hashing seeded, files for the site
+# written as files. A chapter's numbers do not depend on how many chapters run at once.
+EXECUTION_ENV = {
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "OMP_WAIT_POLICY": "PASSIVE",
+    "COURSE_PROGRESS": "0",
+    "PYTHONHASHSEED": "0",
+    "COURSE_BOOK_BUILD": "1",  # course.plotting.building_book: publish files for the site
+}
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
 
 
@@ -177,29 +193,79 @@ def save_stamps(cache_path: Path, stamps: dict[str, str]) -> None:
     os.replace(partial, path)
 
 
+def matching_record(cache, source: Path):
+    """The record myst-nb will use for ``source``, or None.
+
+    myst-nb looks a chapter up by the hash of its code cells alone, wherever the cache was
+    made, so this is the record to check, even when the cache was made at another path.
+    """
+    try:
+        return cache.match_cache_notebook(read_chapter(source))
+    except KeyError:
+        return None
+
+
 def records_for(cache, source: Path) -> list:
-    """The cache records whose notebook came from ``source``."""
+    """The cache records of ``source``: those made from its path, and the one its code
+    cells match (made from any path: a cache restored into another checkout, say)."""
     source = source.resolve()
-    return [r for r in cache.list_cache_records() if Path(r.uri).resolve() == source]
+    records = {r.pk: r for r in cache.list_cache_records() if Path(r.uri).resolve() == source}
+    match = matching_record(cache, source)
+    if match is not None:
+        records[match.pk] = match
+    return [records[pk] for pk in sorted(records)]
 
 
 def drop_stale_records(cache_path: Path, source: Path, deps: str) -> bool:
-    """Remove the records of ``source`` not stamped with ``deps``; True if any was removed."""
+    """Remove the records of ``source`` not stamped with ``deps``, or that lack their download
+    files (:func:`save_side_files`); True if any was removed."""
     cache = get_cache(str(cache_path))
     stamps = load_stamps(cache_path)
-    removed = False
+    removed: set[str] = set()
     for record in records_for(cache, source):
-        if stamps.get(record.hashkey) != deps:
+        fresh = stamps.get(record.hashkey) == deps and has_side_files(cache_path, record.hashkey)
+        if not fresh:
             cache.remove_cache(record.pk)
             stamps.pop(record.hashkey, None)
-            removed = True
+            removed.add(record.hashkey)
     if removed:
         save_stamps(cache_path, stamps)
-    return removed
+        forget_side_files(cache_path, removed)
+    return bool(removed)
+
+
+def is_fresh(cache_path: Path, source: Path, package_dir: Path = PACKAGE_DIR) -> bool:
+    """Whether the build would show a cached execution of ``source`` without executing it:
+    a record matches its code cells, stamped with its current dependency hash, with its
+    download files."""
+    cache_path = Path(cache_path)
+    if not cache_path.is_dir():
+        return False
+    match = matching_record(get_cache(str(cache_path)), source)
+    return (
+        match is not None
+        and load_stamps(cache_path).get(match.hashkey) == dependency_hash(source, package_dir)
+        and has_side_files(cache_path, match.hashkey)
+    )
+
+
+def last_execution_seconds(cache_path: Path) -> dict[str, float]:
+    """Chapter file name -> seconds of its newest cached execution (for scheduling)."""
+    cache_path = Path(cache_path)
+    if not cache_path.is_dir():
+        return {}
+    found: dict[str, tuple] = {}
+    for record in get_cache(str(cache_path)).list_cache_records():
+        seconds = (record.data or {}).get("execution_seconds")
+        key = Path(record.uri).name
+        if seconds is not None and (key not in found or record.created > found[key][0]):
+            found[key] = (record.created, float(seconds))
+    return {key: seconds for key, (_, seconds) in found.items()}
 
 
 def stamp_new_records(cache_path: Path, source: Path, deps: str) -> list[int]:
-    """Stamp the unstamped records of ``source`` (executed in this build) with ``deps``.
+    """Stamp the unstamped records of ``source`` (executed in this build) with ``deps`` and
+    keep the download files that execution wrote.
 
     Returns the primary keys of all of ``source``'s records.
     """
@@ -209,11 +275,80 @@ def stamp_new_records(cache_path: Path, source: Path, deps: str) -> list[int]:
     changed = False
     for record in records:
         if record.hashkey not in stamps:
+            save_side_files(cache_path, record.hashkey, source)
             stamps[record.hashkey] = deps
             changed = True
     if changed:
         save_stamps(cache_path, stamps)
     return sorted(r.pk for r in records)
+
+
+# ---------------------------------------------------------------------------------------
+# Files a chapter writes for download, kept with the execution that wrote them
+# ---------------------------------------------------------------------------------------
+
+
+def generated_dir(source: Path) -> Path:
+    """The folder where chapter ``source`` writes its download files."""
+    source = Path(source)
+    return source.parent / "_generated" / source.stem
+
+
+def _side_files_path(cache_path: Path, hashkey: str) -> Path:
+    return Path(cache_path) / SIDE_FILES / hashkey
+
+
+def save_side_files(
+    cache_path: Path, hashkey: str, source: Path
+) -> None:
+    """Keep the chapter's download files (none is fine) with record ``hashkey``."""
+    target = _side_files_path(cache_path, hashkey)
+    partial = target.with_name(f".{target.name}.{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    folder = generated_dir(source)
+    if folder.is_dir():
+        shutil.copytree(folder, partial)
+    else:
+        partial.mkdir(parents=True)
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(partial, target)
+
+
+def has_side_files(cache_path: Path, hashkey: str) -> bool:
+    """Whether record ``hashkey`` carries its download files (made by this version)."""
+    return _side_files_path(cache_path, hashkey).is_dir()
+
+
+def restore_side_files(
+    cache_path: Path, hashkey: str, source: Path
+) -> None:
+    """Put the download files of record ``hashkey`` where the chapter's page links them."""
+    kept = _side_files_path(cache_path, hashkey)
+    folder = generated_dir(source)
+    if _tree_bytes(folder) == _tree_bytes(kept):
+        return  # left alone, so Sphinx sees no changed download and re-reads nothing
+    shutil.rmtree(folder, ignore_errors=True)
+    if any(kept.iterdir()):
+        shutil.copytree(kept, folder)  # copies keep their times: when they were written
+
+
+def _tree_bytes(folder: Path) -> dict[str, bytes]:
+    if not folder.is_dir():
+        return {}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def clear_side_files(source: Path) -> None:
+    """Remove the chapter's download files before it executes, so it keeps only its own."""
+    shutil.rmtree(generated_dir(source), ignore_errors=True)
+
+
+def forget_side_files(cache_path: Path, hashkeys: set[str]) -> None:
+    """Delete the kept download files of records that are gone."""
+    for hashkey in hashkeys:
+        shutil.rmtree(_side_files_path(cache_path, hashkey), ignore_errors=True)
 
 
 # ---------------------------------------------------------------------------------------
@@ -296,6 +431,7 @@ def import_executed(
         check_validity=False,
         overwrite=True,
     )
+    save_side_files(cache_path, record.hashkey, chapter)
     stamps = load_stamps(cache_path)
     stamps[record.hashkey] = deps
     save_stamps(cache_path, stamps)

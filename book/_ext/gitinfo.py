@@ -19,6 +19,7 @@ def git(*args: str, cwd: Path = REPO_ROOT) -> str | None:
     return out.stdout.strip() or None
 
 
-def describe(cwd: Path = REPO_ROOT) -> str | None:
-    """``git describe --tags --always --dirty``: the nearest tag, commits since, dirtiness."""
-    return git("describe", "--tags", "--always", "--dirty", cwd=cwd)
+def describe(cwd: Path = REPO_ROOT, dirty: bool = True) -> str | None:
+    """``git describe --tags --always [--dirty]``: the nearest tag, commits since and, with
+    ``dirty``, whether the working tree has uncommitted changes."""
+    return git("describe", "--tags", "--always", *(["--dirty"] if dirty else []), cwd=cwd)

@@ -3,16 +3,28 @@
     python book/_ext/notebooks.py generate      # write book/notebooks/<chapter>.ipynb
     python book/_ext/notebooks.py check         # fail if any is missing or out of date
     python book/_ext/notebooks.py import DIR    # cache executed copies in DIR for the build
+    python book/_ext/notebooks.py execute       # execute the chapters whose cache is stale
+    python book/_ext/notebooks.py execute --all # execute every chapter (make test)
 
 The chapters (``book/*.md``) are the only sources. Each generated notebook holds the chapter's
 cells, preceded by one set-up cell that installs the course package when it is missing
 (Colab), and is never edited by hand.
+
+``execute`` is how both ``make book`` and ``make test`` run chapters: each as its student
+notebook in a fresh kernel (pytest with nbmake), two at a time by default, each kernel limited
+to one thread so that they do not fight over the cores and so that a chapter computes the same
+numbers however many run beside it (``freshness.EXECUTION_ENV``). The outputs are then stored in the
+execution cache, which the book build shows without executing anything again.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -23,6 +35,8 @@ import freshness
 REPO_ROOT = freshness.REPO_ROOT
 NOTEBOOKS = REPO_ROOT / "book" / "notebooks"
 SETUP_CELLS = 1
+CACHE = REPO_ROOT / "_build" / ".jupyter_cache"
+EXECUTED = REPO_ROOT / ".executed"  # nbmake skips any path through a folder named _build
 INSTALL_TEMPLATE = """\
 # Colab and other fresh environments: install the course package when it is missing.
 # Where it is already installed (your own machine, Binder), this cell does nothing.
@@ -128,14 +142,67 @@ def out_of_date() -> list[str]:
     return problems
 
 
-def import_all(executed_dir: Path, cache_path: Path) -> None:
-    """Cache each executed student notebook in ``executed_dir`` as its chapter's execution."""
-    for chapter in chapters():
+def import_all(
+    executed_dir: Path, cache_path: Path, only: list[Path] | None = None, log=print
+) -> None:
+    """Cache each executed student notebook in ``executed_dir`` as its chapter's execution
+    (every chapter, or those in ``only``)."""
+    for chapter in chapters() if only is None else only:
         executed = executed_dir / freshness.executed_name(chapter)
         if not executed.is_file():
             raise FileNotFoundError(f"{executed} was not executed; run the notebook tests first")
         pk = freshness.import_executed(chapter, executed, cache_path, skip=SETUP_CELLS)
-        print(f"cached {chapter.relative_to(REPO_ROOT)} from {executed.name} (record {pk})")
+        log(f"cached {chapter.relative_to(REPO_ROOT)} from {executed.name} (record {pk})")
+
+
+def stale_chapters(cache_path: Path = CACHE) -> list[Path]:
+    """The chapters the book build would have to execute: no fresh cached execution."""
+    return [c for c in chapters() if not freshness.is_fresh(cache_path, c)]
+
+
+def by_expected_time(found: list[Path], cache_path: Path = CACHE) -> list[Path]:
+    """``found``, longest first by the last recorded execution (unknown ones first), so that
+    two workers finish close together."""
+    seconds = freshness.last_execution_seconds(cache_path)
+    return sorted(found, key=lambda c: -seconds.get(c.name, float("inf")))
+
+
+def execute(
+    todo: list[Path],
+    cache_path: Path = CACHE,
+    executed_dir: Path = EXECUTED,
+    jobs: int = 2,
+    python: str = sys.executable,
+    log=print,
+) -> None:
+    """Execute the ``todo`` chapters' student notebooks with nbmake, ``jobs`` at a time, and
+    cache their outputs. A failing chapter fails the run; nothing of it is cached."""
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
+    if not todo:
+        log("every chapter's cached execution is fresh: nothing to execute")
+        return
+    shutil.rmtree(executed_dir, ignore_errors=True)
+    executed_dir.mkdir(parents=True)
+    paths = []
+    for chapter in by_expected_time(todo, cache_path):
+        path = executed_dir / freshness.executed_name(chapter)
+        path.write_text(student_notebook(chapter), encoding="utf-8")
+        freshness.clear_side_files(chapter)  # the run writes its own
+        paths.append(str(path))
+    workers = min(jobs, len(paths))
+    command = [python, "-m", "pytest", "--nbmake", "--nbmake-timeout=900", "--overwrite"]
+    command += ["-p", "no:cacheprovider", "-o", "addopts=-ra", "--rootdir", str(executed_dir)]
+    if workers > 1:
+        command += ["-n", str(workers), "--dist", "worksteal"]
+    log(f"executing {len(paths)} chapter(s), {workers} at a time")
+    started = time.perf_counter()
+    env = {**os.environ, **freshness.EXECUTION_ENV}
+    result = subprocess.run(command + paths, cwd=REPO_ROOT, env=env)
+    if result.returncode != 0:
+        raise SystemExit(f"chapter execution failed (pytest exit {result.returncode})")
+    log(f"executed {len(paths)} chapter(s) in {time.perf_counter() - started:.0f} s")
+    import_all(executed_dir, cache_path, only=todo, log=log)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,7 +212,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("check")
     importer = sub.add_parser("import")
     importer.add_argument("executed_dir", type=Path)
-    importer.add_argument("--cache", type=Path, default=REPO_ROOT / "_build" / ".jupyter_cache")
+    importer.add_argument("--cache", type=Path, default=CACHE)
+    runner = sub.add_parser("execute", help="execute chapters in parallel and cache them")
+    runner.add_argument("--all", action="store_true", help="every chapter, fresh or not")
+    runner.add_argument("--jobs", type=int, default=int(os.environ.get("COURSE_JOBS", "2")))
+    runner.add_argument("--cache", type=Path, default=CACHE)
     args = parser.parse_args(argv)
     if args.command == "generate":
         for path in generate():
@@ -157,8 +228,11 @@ def main(argv: list[str] | None = None) -> int:
         if problems:
             print("run `make notebooks` to regenerate them", file=sys.stderr)
             return 1
-    else:
+    elif args.command == "import":
         import_all(args.executed_dir, args.cache)
+    else:
+        todo = chapters() if args.all else stale_chapters(args.cache)
+        execute(todo, args.cache, jobs=args.jobs)
     return 0
 
 

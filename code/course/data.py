@@ -191,3 +191,25 @@ def fetch(key: str) -> Path:
         )
         raise DataUnavailableError(" ".join(hints)) from error
     return target
+
+
+def fetch_all() -> list[Path]:
+    """Fetch and verify every registry file; return their paths (registry order)."""
+    return [fetch(key) for key in registry()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m course.data fetch``: every registry file into the cache (``COURSE_DATA_DIR``),
+    laid out as a mirror is (``datasets/<name>/<file>``, ``papers/<file>``)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m course.data", description=main.__doc__)
+    parser.add_argument("command", choices=["fetch"])
+    parser.parse_args(argv)
+    for path in fetch_all():
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import html
+import os
 import re
+import shutil
+import struct
 from collections.abc import Sequence
 from importlib import resources
+from pathlib import Path
+from tempfile import TemporaryDirectory
 
 import matplotlib.pyplot as plt
-from matplotlib.animation import Animation
+from matplotlib.animation import Animation, HTMLWriter
 from matplotlib.axes import Axes
 
 from .training import History
@@ -51,20 +56,92 @@ def plot_history(
 _REMOTE_STYLESHEET = re.compile(r"<link[^>]*href=[\"']https?://[^>]*>\s*", re.IGNORECASE)
 
 
-def animation_html(animation: Animation, *, alt: str, dpi: int = 60) -> str:
-    """A self-contained, accessible HTML/JavaScript player for ``animation``.
+# Starts matplotlib's player only when it comes near the screen, so a page loads no frame it
+# does not show; without IntersectionObserver it starts at once, as matplotlib's does.
+_LAZY_START = """function(element, start) {
+      if (!("IntersectionObserver" in window)) { setTimeout(start, 0); return; }
+      var observer = new IntersectionObserver(function(entries) {
+        if (entries.some(function(e) { return e.isIntersecting; })) {
+          observer.disconnect(); start();
+        }
+      }, {rootMargin: "400px"});
+      observer.observe(element);
+    }"""
+_PLAYER_START = re.compile(
+    r"setTimeout\(function\(\) \{\s*(anim\w+ = new Animation\(.*?\);)\s*\}, 0\);", re.S
+)
 
-    Frames are embedded as PNG, so it plays in a static page with no network. ``alt`` says what
-    the animation shows (screen readers read it for the frame image); the frame slider is
-    labelled. A low ``dpi`` keeps the page small; every frame is saved at the same size.
+
+def building_book() -> bool:
+    """Whether this run executes chapters for the book's site (``COURSE_BOOK_BUILD=1``, set by
+    the build for every kernel it starts) rather than for a reader at a notebook."""
+    return os.environ.get("COURSE_BOOK_BUILD") == "1"
+
+
+def animation_html(
+    animation: Animation, *, alt: str, dpi: int = 60, publish_as: str | None = None
+) -> str:
+    """An accessible HTML/JavaScript player for ``animation``.
+
+    ``alt`` says what the animation shows (screen readers read it for the frame image); the
+    frame slider is labelled. A low ``dpi`` keeps the frames small; all have the same size.
+
+    By default the frames are embedded as PNG, so the player works anywhere a notebook is
+    shown, with no files beside it. With ``publish_as`` (``"<chapter>/<name>"``), when the book
+    is being built, the frames are written as files into the chapter's published folder
+    (``book/_generated/<chapter>/<name>/``) and the page loads them only when the player
+    comes near the screen: the page stays light. Elsewhere ``publish_as`` changes nothing.
     """
     if not isinstance(alt, str) or not alt.strip():
         raise ValueError("alt must describe what the animation shows, e.g. 'The state ...'")
-    with plt.rc_context({"savefig.dpi": dpi, "savefig.bbox": "standard"}):
-        player = animation.to_jshtml(default_mode="once")
-    player = _REMOTE_STYLESHEET.sub("", player)
+    if publish_as is not None and not re.fullmatch(r"[a-z0-9-]+/[a-z0-9-]+", publish_as):
+        raise ValueError(f"publish_as must be '<chapter>/<name>', got {publish_as!r}")
     described = html.escape(alt.strip(), quote=True)
-    player = re.sub(r'<img id="_anim_img', f'<img alt="{described}" id="_anim_img', player)
+    with plt.rc_context({"savefig.dpi": dpi, "savefig.bbox": "standard"}):
+        if publish_as is None or not building_book():
+            player = animation.to_jshtml(default_mode="once")
+            image = f'<img alt="{described}" id="_anim_img'
+        else:
+            player, image = _published_player(animation, publish_as, described)
+    player = _REMOTE_STYLESHEET.sub("", player)
+    player = re.sub(r'<img id="_anim_img', image, player)
     return re.sub(
         r'<input id="_anim_slider', '<input aria-label="Animation frame" id="_anim_slider', player
     )
+
+
+def _published_player(animation: Animation, publish_as: str, described: str) -> tuple[str, str]:
+    """matplotlib's player over frame files in the chapter's published folder, started lazily;
+    and the opening of its image tag, showing the first frame (what a printed page shows)."""
+    from .embedding_export import book_output_dir
+
+    chapter, name = publish_as.split("/")
+    folder = book_output_dir(chapter) / name
+    shutil.rmtree(folder, ignore_errors=True)
+    url = f"_generated/{chapter}/{name}"  # relative to the chapter's page, book/<chapter>.html
+    with TemporaryDirectory() as tmp:
+        page = Path(tmp) / "player.html"
+        # the frame rate as to_jshtml takes it, from the animation's interval (milliseconds)
+        fps = 1000 / getattr(animation, "_interval", 200)
+        writer = HTMLWriter(fps=fps, embed_frames=False, default_mode="once")
+        animation.save(str(page), writer=writer)
+        frames = Path(tmp) / "player_frames"
+        shutil.copytree(frames, folder)
+        player = page.read_text().replace('"player_frames/frame"', f'"{url}/frame"')
+    player = _PLAYER_START.sub(
+        lambda m: "(" + _LAZY_START + ")(document.getElementById(img_id).parentElement, "
+        "function() { " + m[1] + " });",
+        player,
+    )
+    first = sorted(folder.glob("frame*.png"))[0]
+    width, height = _png_size(first)
+    image = (
+        f'<img alt="{described}" src="{url}/{first.name}" loading="lazy" decoding="async" '
+        f'width="{width}" height="{height}" id="_anim_img'
+    )
+    return player, image
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    return struct.unpack(">II", header[16:24])
