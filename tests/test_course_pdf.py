@@ -144,6 +144,41 @@ def test_bad_arguments_exit_with_usage():
     assert stopped.value.code == 2
 
 
+def test_a_page_is_reprinted_exactly_when_what_it_shows_changes(tmp_path):
+    site = tmp_path / "html"
+    (site / "book").mkdir(parents=True)
+    (site / "_images").mkdir()
+    page = site / "book" / "a.html"
+    page.write_text('<img src="../_images/x.png"><a href="#top">top</a>')
+    (site / "_images" / "x.png").write_bytes(b"one")
+    chapter = course_pdf.Chapter("book/a", "Basics", 2)
+    info = course_pdf.BookInfo("Book", "Us", "v1", course_pdf.datetime.date(2026, 1, 2), "")
+    key = course_pdf.page_key(site, chapter, info)
+    assert course_pdf.page_key(site, chapter, info) == key
+    # another version or date alone does not reprint pages (only the front matter shows them)
+    later = course_pdf.BookInfo("Book", "Us", "v2", course_pdf.datetime.date(2026, 2, 1), "")
+    assert course_pdf.page_key(site, chapter, later) == key
+    (site / "_images" / "x.png").write_bytes(b"two")  # an image it shows
+    assert course_pdf.page_key(site, chapter, info) != key
+    key = course_pdf.page_key(site, chapter, info)
+    page.write_text(page.read_text() + "<p>more</p>")  # its own HTML
+    assert course_pdf.page_key(site, chapter, info) != key
+    moved = course_pdf.Chapter("book/a", "Basics", 3)  # its number is in every footer
+    assert course_pdf.page_key(site, moved, info) != course_pdf.page_key(site, chapter, info)
+
+
+def test_the_print_cache_gives_back_only_what_was_printed_for_the_key(tmp_path):
+    cache = course_pdf.PrintCache(tmp_path / "prints")
+    assert cache.get("a", "k1") is None
+    cache.put("a", "k1", b"%PDF-1", title="A", sections=[["Intro", 0]], raw_tex=False)
+    found = cache.get("a", "k1")
+    assert found["data"] == b"%PDF-1" and found["title"] == "A"
+    assert found["sections"] == [["Intro", 0]]
+    assert cache.get("a", "k2") is None
+    (tmp_path / "prints" / "a.pdf").unlink()  # a half-kept print is no print
+    assert cache.get("a", "k1") is None
+
+
 def test_front_matter_lists_every_chapter_with_its_first_page():
     chapters = course_pdf.toc_chapters(TOC)
     printed = [course_pdf.PrintedChapter(c, f"Title {c.number}", b"", [], False) for c in chapters]

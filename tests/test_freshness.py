@@ -36,7 +36,7 @@ course_package_dir = {package!r}
 course_publish_papers = False
 course_freshness = {fresh!r}
 html_theme = "basic"
-exclude_patterns = ["_build", "fixturepkg"]
+exclude_patterns = ["_build", "fixturepkg", "_generated"]
 """
 
 CHAPTER = """\
@@ -54,9 +54,14 @@ kernelspec:
 
 {prose}
 
+Download {{download}}`the answer <_generated/chapter/answer.txt>`.
+
 ```{{code-cell}} ipython3
+from pathlib import Path
 from fixturepkg.answer import value
 print(f"the answer is {{value()}}")
+Path("_generated/chapter").mkdir(parents=True, exist_ok=True)
+_ = Path("_generated/chapter/answer.txt").write_text(str(value()))
 ```
 """
 
@@ -151,6 +156,20 @@ def test_a_cache_restored_into_another_checkout_is_checked_too(tmp_path):
     moved.set_helper(99)
     executed, html = moved.build()
     assert executed and "the answer is 100" in html, "edited code must not show old results"
+
+
+def test_a_cached_execution_brings_back_the_files_it_wrote(tmp_path):
+    """The page links a file the chapter writes; a build that finds the execution cached but
+    not the file (a fresh clone with a restored cache) must still publish it."""
+    book = FixtureBook(tmp_path / "book")
+    executed, _ = book.build()
+    assert executed
+    shutil.rmtree(book.root / "_generated")
+    shutil.rmtree(book.root / "_build" / "html")
+    executed, html = book.build()
+    assert not executed and "the answer is 42" in html
+    published = list((book.root / "_build" / "html" / "_downloads").rglob("answer.txt"))
+    assert [p.read_text() for p in published] == ["42"]
 
 
 def test_without_the_invalidation_the_page_goes_stale(tmp_path):

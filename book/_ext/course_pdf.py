@@ -355,6 +355,8 @@ class PrintCache:
 
 
 _LOCAL_RESOURCE = re.compile(r'''(?:src|href)="([^"#?:]+)(?:[#?][^"]*)?"''')
+# the search index changes with every edit of any page, and nothing printed depends on it
+_NOT_PRINTED = {"searchindex.js"}
 _PRINTED_SUFFIXES = {".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 
 
@@ -371,6 +373,8 @@ def page_key(site: Path, chapter: Chapter, info: BookInfo) -> str:
         digest.update(part + b"\0")
     for link in sorted(set(_LOCAL_RESOURCE.findall(text.decode("utf-8", "replace")))):
         resource = (page.parent / link).resolve()
+        if resource.name in _NOT_PRINTED:
+            continue
         if resource.suffix in _PRINTED_SUFFIXES and resource.is_file():
             digest.update(link.encode() + b"\0" + resource.read_bytes() + b"\0")
     return digest.hexdigest()

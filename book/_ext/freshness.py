@@ -16,6 +16,8 @@ so that the book build reuses it instead of executing the chapter a second time.
 from __future__ import annotations
 
 import ast
+import copy
+import functools
 import hashlib
 import json
 import os
@@ -72,7 +74,15 @@ def is_notebook_source(path: Path) -> bool:
 
 def read_chapter(path: Path) -> nbformat.NotebookNode:
     """Read a MyST markdown chapter into a notebook, exactly as myst-nb does in the build."""
-    return read_myst_markdown_notebook(path.read_text(encoding="utf-8"), path=path)
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    return copy.deepcopy(_read_text(text, str(path)))
+
+
+@functools.lru_cache(maxsize=64)
+def _read_text(text: str, path: str) -> nbformat.NotebookNode:
+    # the freshness checks read every chapter twice per build; parsing is the slow part
+    return read_myst_markdown_notebook(text, path=Path(path))
 
 
 def _module_file(name: str, package_dir: Path) -> Path | None:
@@ -98,6 +108,14 @@ def _imports_in(
 
     ``current`` is the dotted name of the module ``source`` belongs to (for relative imports).
     """
+    return set(_imports_cached(source, current, is_package, package))
+
+
+@functools.lru_cache(maxsize=1024)
+def _imports_cached(
+    source: str, current: str | None, is_package: bool, package: str
+) -> frozenset[str]:
+    # every chapter's closure parses the same library modules again: parse each text once
     # drop IPython magics and shell escapes, which are not Python syntax
     lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
     try:
@@ -116,7 +134,7 @@ def _imports_in(
                 continue
             found.add(module)
             found.update(f"{module}.{a.name}" for a in node.names)  # submodules imported by name
-    return found
+    return frozenset(found)
 
 
 def module_closure(names: set[str], package_dir: Path = PACKAGE_DIR) -> dict[str, Path]:
@@ -140,8 +158,46 @@ def module_closure(names: set[str], package_dir: Path = PACKAGE_DIR) -> dict[str
     return files
 
 
+def _files_signature(chapter: Path, package_dir: Path) -> str:
+    """The size and modification time of the chapter and of every package file."""
+    files = [Path(chapter)] + sorted(
+        p
+        for p in package_dir.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")
+    )
+    stats = [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files]
+    return hashlib.sha256(repr(stats).encode()).hexdigest()
+
+
 def dependency_hash(chapter: Path, package_dir: Path = PACKAGE_DIR) -> str:
-    """Hash of the course code a chapter runs: its imported modules and the package data."""
+    """Hash of the course code a chapter runs: its imported modules and the package data.
+
+    Memoised on disk (beside the package, in ``__pycache__``) by the size and modification
+    time of the chapter and of every package file, so that the several processes of one
+    build do not parse the same sources again; any edit changes a modification time.
+    """
+    memo_path = package_dir / "__pycache__" / "course-deps-memo.json"
+    signature = _files_signature(chapter, package_dir)
+    try:
+        memo = json.loads(memo_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        memo = {}
+    key = str(Path(chapter).resolve())
+    if memo.get(key, {}).get("signature") == signature:
+        return memo[key]["hash"]
+    value = _dependency_hash(chapter, package_dir)
+    memo[key] = {"signature": signature, "hash": value}
+    try:
+        memo_path.parent.mkdir(exist_ok=True)
+        partial = memo_path.with_name(f".{memo_path.name}.{os.getpid()}")
+        partial.write_text(json.dumps(memo), encoding="utf-8")
+        os.replace(partial, memo_path)
+    except OSError:
+        pass  # a read-only package: no memo, the same answer
+    return value
+
+
+def _dependency_hash(chapter: Path, package_dir: Path) -> str:
     nb = read_chapter(chapter)
     names: set[str] = set()
     for cell in nb.cells:
