@@ -73,7 +73,7 @@ class PageWatch:
         page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
         page.on("requestfailed", self._failed)
         page.on("response", self._response)
-        page.on("requestfinished", self.finished.append)
+        page.on("requestfinished", lambda request: self.finished.append(request))
         page.route("**/*", self._route)
 
     def transferred_bytes(self) -> int:
