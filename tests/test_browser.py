@@ -29,11 +29,10 @@ PHONE = {"viewport": {"width": 375, "height": 740}, "is_mobile": True, "has_touc
 # what an author writes around TeX; none of it may reach the reader unrendered
 RAW_TEX = re.compile(r"\\\(|\\\)|\\\[|\\\]|\$\$|\\begin\{")
 AXE_BLOCKING = {"serious", "critical"}
-# What a phone may download to show a page (gzip, as served), before the reader scrolls: a
-# floor that catches regressions. The target is 600 KiB; the heaviest pages measured 600 to 693
-# KiB, of which 268 KiB are Font Awesome's two web fonts (every page) and up to 170 KiB MathJax
-# fonts, so subsetting the icon fonts is the next step (see the closing note of issue 16).
-PAGE_WEIGHT_LIMIT_KIB = 720
+# What a phone may download to show a page (gzip, as served), before the reader scrolls. The
+# icon fonts are cut down to the icons the site shows and the long chapters' animation frames
+# load as files when they come into view (book/_ext/course_pages.py, course.plotting).
+PAGE_WEIGHT_LIMIT_KIB = 600
 
 
 def _chapters() -> list[str]:

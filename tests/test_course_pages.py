@@ -105,3 +105,45 @@ def test_labels_roles_and_icon_script():
     assert 'aria-label="Search"' not in out and 'title="Search"' in out
     assert "fontawesome.js" not in out
     assert 'role="listitem"' in out and "doc-biblioentry" not in out
+
+
+def test_icon_codepoints_reads_shared_rules():
+    css = '.fa-a:before{content:"\\f001"}.fa-b:before,.fa-c:before{content:"\\e0ff"}'
+    assert course_pages.icon_codepoints(css) == {"fa-a": 0xF001, "fa-b": 0xE0FF, "fa-c": 0xE0FF}
+
+
+def test_icon_fonts_keep_exactly_the_icons_the_site_names(tmp_path):
+    from fontTools.ttLib import TTFont
+
+    sources = course_pages.theme_icon_fonts()
+    site = tmp_path / "html"
+    (site / course_pages.ICON_FONT_DIR).mkdir(parents=True)
+    (site / "_static" / "styles").mkdir()
+    theme_css = sources.parents[2] / "styles" / "pydata-sphinx-theme.css"
+    shutil.copy(theme_css, site / "_static" / "styles")
+    for name in ("fa-solid-900.woff2", "fa-brands-400.woff2"):
+        shutil.copy(sources / name, site / course_pages.ICON_FONT_DIR)
+    (site / "page.html").write_text('<i class="fa-brands fa-github"></i>')
+    (site / "_static" / "theme.js").write_text('icon.className = "fa-solid fa-magnifying-glass";')
+
+    used = course_pages.subset_icon_fonts(site, tmp_path / "cache")
+
+    assert {"fa-github", "fa-magnifying-glass"} <= used
+    brands = site / course_pages.ICON_FONT_DIR / "fa-brands-400.woff2"
+    assert brands.stat().st_size < (sources / "fa-brands-400.woff2").stat().st_size / 10
+    cmap = TTFont(brands).getBestCmap()
+    assert 0xF09B in cmap  # the GitHub mark is kept
+    assert 0xF16C not in cmap  # Stack Overflow's is not named anywhere, so it is gone
+    solid = TTFont(site / course_pages.ICON_FONT_DIR / "fa-solid-900.woff2").getBestCmap()
+    assert 0xF002 in solid  # the magnifying glass, named only by a script
+    # a second build that names one more icon gets it: fonts are cut from the theme's copies
+    (site / "page.html").write_text('<i class="fa-github"></i><i class="fa-stack-overflow"></i>')
+    course_pages.subset_icon_fonts(site, tmp_path / "cache")
+    assert 0xF16C in TTFont(brands).getBestCmap()
+
+
+def test_prune_icon_rules_keeps_used_icons_and_valid_css():
+    css = ('a{b:c}.fa-a:before,.fa-b:before{content:"\\f001"}.fa-c:before{content:"\\f002"}'
+           '.x,.fa-d:before{content:"\\f003"}')
+    pruned = course_pages.prune_icon_rules(css, {"fa-b", "fa-d"})
+    assert pruned == 'a{b:c}.fa-b:before{content:"\\f001"}.x,.fa-d:before{content:"\\f003"}'

@@ -1,7 +1,14 @@
 """Lighthouse on the landing page and the heaviest chapter, as a desktop and as a phone.
 
+Accessibility, best practices and SEO do not depend on the machine: they are checked by
+``make test`` and held to 0.95. Performance is simulated from timings taken on the machine
+(blocking time is measured CPU time), so on a loaded machine it is noise: the long chapter
+scored 0.76 on desktop and 0.36 on a phone in a CI run where a quiet run gave 0.99 and 0.68.
+Its tests are marked ``performance``; ``make test`` leaves them out and ``make lighthouse``
+runs them, as the workflow's weekly job does. What a page weighs, the part of performance that
+does not depend on timing, is checked on every page by ``make test`` (``test_browser.py``).
 Each audit runs once per session against the site served like GitHub Pages (gzip, under
-/course/); the scores and page weights are written to ``_build/reports/lighthouse.md``.
+/course/); scores and page weights go to ``_build/reports/lighthouse*.md``.
 """
 
 from __future__ import annotations
@@ -15,24 +22,21 @@ from pathlib import Path
 import pytest
 from browser import NODE_MODULES, REPORTS, SITE, chromium_path, missing
 
-pytestmark = pytest.mark.site
+# one worker runs this file: its module fixtures are costly to build twice
+pytestmark = [pytest.mark.site, pytest.mark.xdist_group("test_lighthouse")]
 
 LIGHTHOUSE = NODE_MODULES / "lighthouse" / "cli" / "index.js"
-CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+QUALITY = ("accessibility", "best-practices", "seo")
 FORM_FACTORS = {"desktop": ["--preset=desktop"], "mobile": []}
 LANDING = "book/intro.html"
-# The target is 0.95 everywhere. Accessibility, best practices and SEO do not depend on the
-# machine and are held to it. Performance is simulated from timings measured on this machine
-# (blocking time is measured CPU time), so it moves with the machine's load: the long chapter
-# scored 0.89 to 0.96 on desktop in runs minutes apart. Performance is therefore held to floors
-# that catch regressions, not noise: 0.80 on desktop, and 0.50 on a throttled phone on slow 4G,
-# where the theme's stylesheet and icon fonts and a long chapter's HTML cost seconds.
-# _build/reports/lighthouse.md has the scores of the last run.
-THRESHOLDS = {
-    ("performance", "desktop"): 0.80,
-    ("performance", "mobile"): 0.50,
-}
 TARGET = 0.95
+# Performance floors for make lighthouse on a quiet machine, set to catch regressions. The
+# target is 0.95 on desktop and 0.90 on Lighthouse's phone (a mid-range device on slow 4G with
+# a four times slower CPU). Measured on this 2-core machine when it was quiet: 0.97 to 1.00 on
+# desktop, and on the phone 0.99 for the landing page and 0.71 to 0.81 for the Hopfield chapter,
+# whose typeset maths (about 17,000 elements) and the theme's table-of-contents script block the
+# main thread for most of a second. _build/reports/lighthouse-performance.md has the last run.
+PERFORMANCE_FLOORS = {"desktop": 0.90, "mobile": 0.70}
 
 
 def page_weight(page: Path) -> int:
@@ -52,8 +56,8 @@ def heaviest_chapter(site: Path = SITE) -> str:
     return max(chapters, key=page_weight).relative_to(site).as_posix()
 
 
-def run_lighthouse(url: str, form_factor: str, report: Path) -> dict:
-    """One Lighthouse audit of ``url``; its JSON report (also saved to ``report``)."""
+def run_lighthouse(url: str, form_factor: str, report: Path, categories: tuple[str, ...]) -> dict:
+    """One Lighthouse audit of ``url`` in ``categories``; its JSON report (saved to ``report``)."""
     executable = chromium_path()
     if executable is None:
         missing("no Chromium found: install one with `apt-get install chromium`")
@@ -66,7 +70,7 @@ def run_lighthouse(url: str, form_factor: str, report: Path) -> dict:
         "--quiet",
         "--output=json",
         f"--output-path={report}",
-        f"--only-categories={','.join(CATEGORIES)}",
+        f"--only-categories={','.join(categories)}",
         "--chrome-flags=--headless=new --no-sandbox --disable-gpu "
         "--disable-background-networking",
         *FORM_FACTORS[form_factor],
@@ -77,31 +81,55 @@ def run_lighthouse(url: str, form_factor: str, report: Path) -> dict:
     return json.loads(report.read_text(encoding="utf-8"))
 
 
-@pytest.fixture(scope="module")
-def audits(site_url) -> dict[tuple[str, str], dict]:
-    """Every audit, keyed by (page, form factor); the summary goes to the reports folder."""
-    folder = REPORTS / "lighthouse"
+def audit_pages(site_url: str, categories: tuple[str, ...], name: str) -> dict:
+    """Audits of the landing page and the heaviest chapter in each form factor, keyed by (page,
+    form factor); a table of their scores and weights goes to ``_build/reports/<name>.md``."""
+    folder = REPORTS / name
     folder.mkdir(parents=True, exist_ok=True)
     results = {}
     for page in (LANDING, heaviest_chapter()):
         for form_factor in FORM_FACTORS:
             report = folder / f"{page.replace('/', '__')}-{form_factor}.json"
-            results[page, form_factor] = run_lighthouse(site_url + page, form_factor, report)
+            results[page, form_factor] = run_lighthouse(
+                site_url + page, form_factor, report, categories
+            )
+    timed = "performance" in categories  # only then are weights and timings measured
+    extra = ["weight (KiB)", "FCP", "LCP", "TBT"] if timed else []
     lines = [
-        "| page | form factor | " + " | ".join(CATEGORIES) + " | weight (KiB) | LCP | TBT |",
-        "|---" * (len(CATEGORIES) + 5) + "|",
+        "| page | form factor | " + " | ".join([*categories, *extra]) + " |",
+        "|---" * (len(categories) + len(extra) + 2) + "|",
     ]
     for (page, form_factor), result in results.items():
-        scores = [f"{result['categories'][c]['score']:.2f}" for c in CATEGORIES]
-        audit = result["audits"]
-        weight = audit["total-byte-weight"]["numericValue"] / 1024
-        lines.append(
-            f"| {page} | {form_factor} | " + " | ".join(scores) + f" | {weight:.0f} | "
-            f"{audit['largest-contentful-paint']['displayValue']} | "
-            f"{audit['total-blocking-time']['displayValue']} |"
-        )
-    (REPORTS / "lighthouse.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        cells = [f"{result['categories'][c]['score']:.2f}" for c in categories]
+        if timed:
+            audit = result["audits"]
+            cells.append(f"{audit['total-byte-weight']['numericValue'] / 1024:.0f}")
+            cells += [audit[name]["displayValue"] for name in
+                      ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time")]
+        lines.append(f"| {page} | {form_factor} | " + " | ".join(cells) + " |")
+    (REPORTS / f"{name}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return results
+
+
+def below(audits: dict, category: str, form_factor: str, threshold: float) -> dict[str, float]:
+    """The pages whose score in ``category`` is under ``threshold`` in ``form_factor``."""
+    return {
+        page: result["categories"][category]["score"]
+        for (page, factor), result in audits.items()
+        if factor == form_factor and result["categories"][category]["score"] < threshold
+    }
+
+
+@pytest.fixture(scope="module")
+def audits(site_url) -> dict[tuple[str, str], dict]:
+    """Accessibility, best-practice and SEO audits (they do not depend on the machine)."""
+    return audit_pages(site_url, QUALITY, "lighthouse")
+
+
+@pytest.fixture(scope="module")
+def performance_audits(site_url) -> dict[tuple[str, str], dict]:
+    """Performance audits (timed on this machine: meaningful only when it is quiet)."""
+    return audit_pages(site_url, ("performance",), "lighthouse-performance")
 
 
 def test_heaviest_chapter_is_a_chapter():
@@ -113,12 +141,15 @@ def test_heaviest_chapter_is_a_chapter():
 
 
 @pytest.mark.parametrize("form_factor", FORM_FACTORS)
-@pytest.mark.parametrize("category", CATEGORIES)
+@pytest.mark.parametrize("category", QUALITY)
 def test_lighthouse_scores(audits, category, form_factor):
-    threshold = THRESHOLDS.get((category, form_factor), TARGET)
-    failing = {
-        page: result["categories"][category]["score"]
-        for (page, factor), result in audits.items()
-        if factor == form_factor and result["categories"][category]["score"] < threshold
-    }
-    assert not failing, f"{category} ({form_factor}) below {threshold}: {failing}"
+    failing = below(audits, category, form_factor, TARGET)
+    assert not failing, f"{category} ({form_factor}) below {TARGET}: {failing}"
+
+
+@pytest.mark.performance
+@pytest.mark.parametrize("form_factor", FORM_FACTORS)
+def test_lighthouse_performance(performance_audits, form_factor):
+    floor = PERFORMANCE_FLOORS[form_factor]
+    failing = below(performance_audits, "performance", form_factor, floor)
+    assert not failing, f"performance ({form_factor}) below {floor}: {failing}"

@@ -21,7 +21,8 @@ sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
 
 import notebooks  # noqa: E402
 
-pytestmark = pytest.mark.site
+# one worker runs this file: its module fixtures are costly to build twice
+pytestmark = [pytest.mark.site, pytest.mark.xdist_group("test_site")]
 # the published site's path on its host (/course/): absolute links start with it
 SITE_PREFIX = urlsplit(
     yaml.safe_load((REPO_ROOT / "_config.yml").read_text(encoding="utf-8"))["html"]["baseurl"]

@@ -24,7 +24,8 @@ sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
 
 import course_versions as cv  # noqa: E402
 
-pytestmark = pytest.mark.site
+# one worker runs this file: its module fixtures are costly to build twice
+pytestmark = [pytest.mark.site, pytest.mark.xdist_group("test_site_publishing")]
 SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
 

@@ -68,3 +68,14 @@ def test_the_workflow_runs_what_ci_runs():
     assert not any("make " in run for run in runs), "make targets run beside .ci/run: " + str(runs)
     ci = (REPO_ROOT / ".ci" / "run").read_text()
     assert "make test" in ci
+
+
+def test_lighthouse_performance_runs_weekly_and_not_in_make_test():
+    workflow = yaml.safe_load((REPO_ROOT / ".github" / "workflows" / "book.yml").read_text())
+    assert workflow[True]["schedule"], "no weekly trigger"
+    job = workflow["jobs"]["lighthouse"]
+    assert "schedule" in job["if"] and job["needs"] == "build"
+    assert any("make lighthouse" in step.get("run", "") for step in job["steps"])
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    site_tests = makefile.split("\nsite-tests:", 1)[1].split("\n\n", 1)[0]
+    assert "not performance" in site_tests
