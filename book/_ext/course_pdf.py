@@ -672,16 +672,24 @@ def make_pdfs(
     book = out_dir / f"{slugify(info.title)}.pdf"
     outputs = [out_dir / item.chapter.pdf_name for item in printed] + [book]
     stamp = cache.folder / "outputs.sha256"  # what the PDFs in the site were made from
+    book_facts = repr(dataclasses.astuple(info)).encode()
+    chapter_states = {
+        item.chapter.pdf_name: hashlib.sha256(item.data + book_facts).hexdigest()
+        for item in printed
+    }
     state = hashlib.sha256(
-        b"".join(hashlib.sha256(item.data).digest() for item in printed)
-        + hashlib.sha256(front).digest()
-        + repr(dataclasses.astuple(info)).encode()
+        "".join(chapter_states.values()).encode() + hashlib.sha256(front).digest() + book_facts
     ).hexdigest()
     if prints == 0 and all(p.is_file() for p in outputs) and _read(stamp) == state:
         log("PDF: no page changed; the PDFs are up to date")
         return book
-    for item in printed:
-        _write(out_dir / item.chapter.pdf_name, chapter_pdf(item, info))
+    _write(stamp, b"")  # until every PDF below is written, none counts as up to date
+    for item in printed:  # a chapter's own PDF is rewritten only when its print changed
+        target = out_dir / item.chapter.pdf_name
+        state_path = cache.folder / f"{item.chapter.pdf_name}.sha256"
+        if not target.is_file() or _read(state_path) != chapter_states[target.name]:
+            _write(target, chapter_pdf(item, info))
+            _write(state_path, chapter_states[target.name].encode())
     _write(book, book_pdf(printed, front, info))
     _write(stamp, state.encode())
     log(f"PDF: printed {prints} page(s), {len(chapters) + 1 - prints} from the print cache")
