@@ -8,7 +8,6 @@ The fixtures ``site_url`` and ``browser`` are in ``conftest.py``.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,7 +20,6 @@ REPORTS = REPO_ROOT / "_build" / "reports"
 # folders of the built site that hold assets and sources, not pages
 NOT_PAGES = {"_static", "_sources", "_images", "_downloads", "jupyter_execute", "papers", "pdf"}
 
-sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
 
 import course_pdf  # noqa: E402
 

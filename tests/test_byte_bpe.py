@@ -19,7 +19,6 @@ from course.byte_bpe import (
     pretokenize,
     printable_to_bytes,
     splits_html,
-    timed,
     token_length_distribution,
     train_byte_bpe,
     train_byte_bpe_with_trace,
@@ -137,12 +136,6 @@ def test_trace_records_each_merge():
     assert len(trace.merge_seconds) == len(trace.merge_counts) == len(tokenizer.merges)
     assert np.all(np.diff(trace.merge_counts) <= 0)  # a merge never beats an earlier count
     assert trace.counting_seconds >= 0 and np.all(np.diff(trace.merge_seconds) >= 0)
-
-
-def test_timed_returns_result_and_timing():
-    result, timing = timed(sum, range(1000))
-    assert result == sum(range(1000))
-    assert timing.wall >= 0 and timing.cpu >= 0
 
 
 def test_save_load_round_trip(tokenizer, tmp_path):

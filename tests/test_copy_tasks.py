@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from course import copy_tasks as ct
-from course.seq2seq import BOS_ID, EOS_ID, Seq2Seq
+from course.seq2seq import Seq2Seq
+from course.text import BOS_ID, EOS_ID
 
 
 def test_make_reversal_targets_are_reversed_sources():

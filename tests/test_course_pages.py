@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import shutil
 import struct
-import sys
 import zlib
 from pathlib import Path
 
-import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
-
 import course_pages
+import pytest
 
 PAGE = (
     '<html><head><script src="a.js"></script></head><body>'

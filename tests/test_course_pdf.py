@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,6 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SITE = REPO_ROOT / "_build" / "html"
-sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
 
 import course_pdf  # noqa: E402
 from browser import built_pages  # noqa: E402

@@ -13,7 +13,7 @@ from course.equivariance import (
     permute_tokens,
     token_mixers,
 )
-from course.transformer import count_parameters
+from course.training import count_parameters
 
 
 @pytest.fixture

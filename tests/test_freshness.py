@@ -20,7 +20,6 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXT_DIR = REPO_ROOT / "book" / "_ext"
-sys.path.insert(0, str(EXT_DIR))
 
 import freshness  # noqa: E402
 

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from course import recurrent
+from course.training import count_parameters
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
@@ -36,7 +37,7 @@ def test_same_hidden_size_means_lstm_has_four_times_the_recurrent_weights():
     rnn = recurrent.RecurrentClassifier("rnn", 8, 16, 4)
     lstm = recurrent.RecurrentClassifier("lstm", 8, 16, 4)
     head = 16 * 4 + 4
-    assert recurrent.count_parameters(lstm) - head == 4 * (recurrent.count_parameters(rnn) - head)
+    assert count_parameters(lstm) - head == 4 * (count_parameters(rnn) - head)
 
 
 def test_forget_bias_is_set():

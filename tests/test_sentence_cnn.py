@@ -11,9 +11,9 @@ from course.sentence_cnn import (
     SentenceCNN,
     pretrained_matrix,
     strongest_ngrams,
-    trainable_parameters,
 )
 from course.text import PAD_ID, UNK_ID, Vocabulary
+from course.training import trainable_parameters
 
 
 def small_model(mode: str = "rand", vocab_size: int = 30, dim: int = 6) -> SentenceCNN:

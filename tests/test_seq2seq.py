@@ -7,14 +7,12 @@ import torch
 
 from course.seq2seq import (
     ATTENTION_KINDS,
-    BOS_ID,
-    EOS_ID,
-    PAD_ID,
     Seq2Seq,
     greedy_decode,
     sequence_loss,
     strip_special,
 )
+from course.text import BOS_ID, EOS_ID, PAD_ID
 
 VOCAB = 12
 

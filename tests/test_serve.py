@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import gzip
 import http.client
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
-
 from serve import SiteServer
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -17,7 +16,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 SITE = REPO_ROOT / "_build" / "html"
 EXECUTED = REPO_ROOT / "_build" / "jupyter_execute"
 CACHE = REPO_ROOT / "_build" / ".jupyter_cache"
-sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
 
 import notebooks  # noqa: E402
 

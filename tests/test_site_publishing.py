@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,7 +19,6 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SITE = Path(os.environ.get("COURSE_SITE") or REPO_ROOT / "_build" / "html")
-sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
 
 import course_versions as cv  # noqa: E402
 

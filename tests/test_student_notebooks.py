@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import nbformat
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT / "book" / "_ext"))
 
 import notebooks  # noqa: E402
 
@@ -26,6 +24,8 @@ def test_first_cell_installs_only_the_course_package():
         assert 'find_spec("course") is None' in first.source
         assert "subdirectory=code" in first.source
         assert "torch" not in first.source, "Colab's own torch must be kept"
+        # the one place a student's kernel is told to let idle threads sleep
+        assert 'os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")' in first.source
         assert nb.metadata["kernelspec"]["name"] == "python3"
 
 
@@ -34,3 +34,9 @@ def test_course_package_does_not_pin_torch():
     text = (REPO_ROOT / "code" / "pyproject.toml").read_text()
     torch_lines = [line for line in text.splitlines() if line.strip().startswith('"torch')]
     assert torch_lines and all("==" not in line for line in torch_lines)
+
+
+def test_thread_policy_is_set_in_one_place_not_in_chapters():
+    for chapter in notebooks.chapters():
+        assert "OMP_WAIT_POLICY" not in chapter.read_text(encoding="utf-8"), chapter.name
+    assert "OMP_WAIT_POLICY=" in (REPO_ROOT / "binder" / "start").read_text()

@@ -83,3 +83,11 @@ def test_saved_activation_bytes_counts_what_backward_needs():
     big_x = torch.randn(40, 20, requires_grad=True)
     big = saved_activation_bytes(lambda: torch.softmax(big_x @ big_x.T, -1))
     assert big > 4 * small  # the (T, T) softmax output grows quadratically
+
+
+def test_timed_returns_the_result_and_both_clocks():
+    from course.timing import timed
+
+    result, took = timed(lambda n: sum(i * i for i in range(n)), 200_000)
+    assert result == sum(i * i for i in range(200_000))
+    assert took.wall > 0 and took.cpu > 0

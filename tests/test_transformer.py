@@ -5,12 +5,12 @@ import torch
 from torch import nn
 
 from course.attention import causal_mask
+from course.training import count_parameters
 from course.transformer import (
     DecoderBlock,
     EncoderBlock,
     SequenceTagger,
     block_parameter_count,
-    count_parameters,
 )
 
 

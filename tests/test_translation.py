@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from course import translation as tr
-from course.seq2seq import BOS_ID, EOS_ID, PAD_ID
+from course.text import BOS_ID, EOS_ID, PAD_ID
 
 RAW = [
     ("Go.", "Va !"),

@@ -27,10 +27,15 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
-import yaml
+# jsonschema, which nbformat imports, compiles some forty grammars of rfc3987-syntax at import
+# when that package is installed (JupyterLab brings it), about 1.5 s of every `make book`;
+# nbformat's schema checks no IRI formats, so it is kept from loading here
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
-import freshness
+import nbformat  # noqa: E402
+import yaml  # noqa: E402
+
+import freshness  # noqa: E402
 
 REPO_ROOT = freshness.REPO_ROOT
 NOTEBOOKS = REPO_ROOT / "book" / "notebooks"
@@ -39,10 +44,14 @@ CACHE = REPO_ROOT / "_build" / ".jupyter_cache"
 EXECUTED = REPO_ROOT / ".executed"  # nbmake skips any path through a folder named _build
 INSTALL_TEMPLATE = """\
 # Colab and other fresh environments: install the course package when it is missing.
-# Where it is already installed (your own machine, Binder), this cell does nothing.
+# Where it is already installed (your own machine, Binder), only the first line acts: idle
+# PyTorch threads then sleep instead of spinning on a shared CPU (set before PyTorch loads).
 import importlib.util
+import os
 import subprocess
 import sys
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 if importlib.util.find_spec("course") is None:
     subprocess.run(

@@ -385,11 +385,6 @@ def interpolate_in_latent_space(
     return decode(model, interpolate(codes[0], codes[1], steps))  # (S, D)
 
 
-def count_parameters(model: nn.Module) -> int:
-    """Number of trainable parameters."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
 # ---------------------------------------------------------------------------------------------
 # Evaluation and pictures
 

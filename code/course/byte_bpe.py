@@ -18,11 +18,10 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 import regex
@@ -40,7 +39,6 @@ SHAKESPEARE_TRAIN_FRACTION = 0.9
 DEFAULT_SHAKESPEARE_VOCAB_SIZE = 1024
 _SINGLE_BYTES: tuple[bytes, ...] = tuple(bytes([value]) for value in range(256))
 _CACHE_LIMIT = 200_000
-T = TypeVar("T")
 
 
 @lru_cache(maxsize=1)
@@ -290,22 +288,6 @@ def train_byte_bpe(
 
 
 # --- Measuring and showing a tokenizer ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Timing:
-    """Seconds taken by one call: ``wall`` (clock on the wall) and ``cpu`` (CPU time of this
-    process, summed over all its threads; not inflated by other programs on the machine)."""
-
-    wall: float
-    cpu: float
-
-
-def timed(function: Callable[..., T], *args, **kwargs) -> tuple[T, Timing]:
-    """Call ``function(*args, **kwargs)``; return its result and the :class:`Timing` of the call."""
-    wall, cpu = time.perf_counter(), time.process_time()
-    result = function(*args, **kwargs)
-    return result, Timing(wall=time.perf_counter() - wall, cpu=time.process_time() - cpu)
 
 
 def bytes_per_token(text: str, num_tokens: int) -> float:

@@ -18,7 +18,8 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .seq2seq import BOS_ID, EOS_ID, Seq2Seq, greedy_decode
+from .seq2seq import Seq2Seq, greedy_decode
+from .text import BOS_ID, EOS_ID
 
 DIGIT_OFFSET = 4
 VOCAB_SIZE = DIGIT_OFFSET + 10

@@ -80,11 +80,6 @@ def set_forget_bias(lstm: nn.LSTM, value: float) -> None:
             getattr(lstm, f"bias_hh_l{layer}")[hidden : 2 * hidden].zero_()
 
 
-def count_parameters(model: nn.Module) -> int:
-    """Number of trainable numbers in ``model``."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
 # ---------------------------------------------------------------------------------------------
 # The LSTM, one step at a time
 

@@ -110,11 +110,6 @@ def pretrained_matrix(
     return torch.from_numpy(table), found
 
 
-def trainable_parameters(model: nn.Module) -> list[nn.Parameter]:
-    """The parameters an optimizer should update (a static embedding table is left out)."""
-    return [p for p in model.parameters() if p.requires_grad]
-
-
 @torch.no_grad()
 def strongest_ngrams(
     model: SentenceCNN, ids: torch.Tensor, vocab: Vocabulary, feature: int, k: int = 5

@@ -13,8 +13,8 @@
 * :class:`Seq2Seq` (teacher-forced logits for training), :func:`greedy_decode` and
   :func:`sequence_loss`.
 
-Token ids shared by every task in the course's sequence-to-sequence chapter: ``PAD_ID = 0``,
-``UNK_ID = 1``, ``BOS_ID = 2`` (start of target), ``EOS_ID = 3`` (end of sequence). Tensors are
+Token ids are the course's (:mod:`course.text`): ``PAD_ID = 0``, ``UNK_ID = 1``, ``BOS_ID = 2``
+(start of target), ``EOS_ID = 3`` (end of sequence). Tensors are
 batch first; padded source positions are masked with :func:`course.attention.padding_mask`,
 so their attention weights are exactly zero.
 """
@@ -33,9 +33,9 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .attention import AdditiveAttention, attend, attention_scores, padding_mask
+from .text import BOS_ID, EOS_ID, PAD_ID
 from .training import History, train
 
-PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 ATTENTION_KINDS = ("none", "additive", "dot", "general")
 
 

@@ -25,8 +25,10 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Sampler, TensorDataset
 
-PAD, UNK = "<pad>", "<unk>"
-PAD_ID, UNK_ID = 0, 1
+# The special tokens and their ids, the same in every vocabulary of the course: padding, unknown
+# word, and (for sequence-to-sequence targets) start and end of a sequence
+PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
+PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
 POLARITY_FILES = {
     1: "datasets/rt-polarity/rt-polarity.pos",
     0: "datasets/rt-polarity/rt-polarity.neg",

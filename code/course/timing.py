@@ -5,6 +5,8 @@ warm-up and reports the *median*. On a GPU, kernels run asynchronously; the help
 them (``torch.cuda.synchronize``) before reading the clock, otherwise it would time only the
 launch. :func:`fit_power_law` turns timings at several sizes into a slope on a log-log plot,
 which is far more portable between machines than any absolute number of seconds.
+:func:`timed` measures one call of something long (training a tokenizer, say) by the wall
+clock and by this process's CPU time.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import torch
+
+T = TypeVar("T")
 
 
 def _synchronize(device: torch.device | str | None) -> None:
@@ -135,3 +140,19 @@ def saved_activation_bytes(fn: Callable[[], object]) -> int:
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
         fn()
     return int(sum(seen.values()))
+
+
+@dataclass(frozen=True)
+class CallTime:
+    """Seconds taken by one call: ``wall`` (clock on the wall) and ``cpu`` (CPU time of this
+    process, summed over all its threads; not inflated by other programs on the machine)."""
+
+    wall: float
+    cpu: float
+
+
+def timed(function: Callable[..., T], *args, **kwargs) -> tuple[T, CallTime]:
+    """Call ``function(*args, **kwargs)`` once; its result and the :class:`CallTime` it took."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = function(*args, **kwargs)
+    return result, CallTime(wall=time.perf_counter() - wall, cpu=time.process_time() - cpu)

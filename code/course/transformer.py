@@ -250,11 +250,6 @@ class SequenceTagger(nn.Module):
         return self.head(self.final_norm(x))  # (B, T, K)
 
 
-def count_parameters(module: nn.Module) -> int:
-    """Number of trainable scalars in ``module``."""
-    return sum(p.numel() for p in module.parameters() if p.requires_grad)
-
-
 def attention_parameter_count(d_model: int, bias: bool = True) -> int:
     """Q, K, V and output projections: ``4 d^2`` weights ``+ 4 d`` biases."""
     return 4 * d_model * d_model + (4 * d_model if bias else 0)

@@ -19,10 +19,9 @@ import numpy as np
 import torch
 
 from . import data
-from .seq2seq import BOS_ID, EOS_ID, PAD_ID, Seq2Seq, greedy_decode, strip_special
-from .text import PAD, UNK, Vocabulary, tokenize
+from .seq2seq import Seq2Seq, greedy_decode, strip_special
+from .text import BOS, BOS_ID, EOS, EOS_ID, PAD, PAD_ID, UNK, Vocabulary, tokenize
 
-BOS, EOS = "<bos>", "<eos>"
 Pair = tuple[list[str], list[str]]
 
 
