@@ -2,13 +2,12 @@
 
 import heapq
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from course.bpe import train_bpe, words_from_text
-from course.bpe_fast import compare_trainers, merge_timeline, pop_best, train_bpe_fast
+from course.bpe_fast import pop_best, train_bpe_fast
 
 
 def corpora(alphabet, symbol):
@@ -53,19 +52,6 @@ def test_stale_heap_entries_are_skipped():
     heapq.heapify(heap)
     assert pop_best(heap, {("a", "b"): 3, ("c", "d"): 4}) == ("c", "d")
     assert pop_best(heap, {}) is None
-
-
-def test_merge_timeline_is_increasing_and_one_per_merge():
-    words = words_from_text("low lower newest widest " * 4)
-    merges, elapsed = merge_timeline(train_bpe_fast, words, 8)
-    assert len(elapsed) == len(merges) == 8
-    assert np.all(np.diff(elapsed) >= 0) and elapsed[0] >= 0
-
-
-def test_compare_trainers_reports_identical_merges():
-    result = compare_trainers(words_from_text("low lower newest widest " * 3), 6)
-    assert result["identical"] and result["merges"] == 6
-    assert result["speedup"].shape == (6,)
 
 
 @pytest.mark.parametrize("bad", [{("a", 1): 1}, {("a", "b"): -2}])

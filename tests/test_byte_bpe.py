@@ -10,16 +10,11 @@ from hypothesis import strategies as st
 
 from course.byte_bpe import (
     ByteBPETokenizer,
-    bytes_per_token,
     bytes_to_printable,
     bytes_to_unicode,
     chunk_counts,
-    display_token,
-    first_difference,
     pretokenize,
     printable_to_bytes,
-    splits_html,
-    token_length_distribution,
     train_byte_bpe,
     train_byte_bpe_with_trace,
 )
@@ -198,43 +193,5 @@ def test_bad_merges_and_vocab_sizes_raise():
         train_byte_bpe("abc", 100)
 
 
-def test_helpers():
-    assert bytes_per_token("abcd", 2) == 2.0
-    dist = token_length_distribution([b"a", b"bb", b"cc", b"x" * 20], max_length=4)
-    assert dist.tolist() == [0.25, 0.5, 0.0, 0.25]
-    assert display_token(b" a\n") == "␣a↵"
-    assert display_token("🤖".encode()[:2]) == "⟨F0⟩⟨9F⟩"
-    assert first_difference([(b"a", b"b"), (b"c", b"d")], [(b"a", b"b"), (b"d", b"c")]) == 1
-    assert first_difference([(b"a", b"b")], [(b"a", b"b"), (b"c", b"d")]) is None
+def test_chunk_counts_count_each_pre_tokenized_chunk():
     assert chunk_counts("aa aa") == {(b"a", b"a"): 1, (b" ", b"a", b"a"): 1}
-
-
-def test_splits_html_uses_inline_styles_only(tokenizer):
-    page = splits_html(tokenizer, "Speak, <speak>!", [256, tokenizer.vocab_size])
-    assert "<script" not in page and "http" not in page and "class=" not in page
-    assert "&lt;" in page and page.count("<tr>") == 3
-
-
-def test_same_tokens_as_hugging_face_given_its_merges():
-    """Our encoder, given the merges Hugging Face learned, must split text exactly as it does."""
-    pytest.importorskip("tokenizers")
-    from course.byte_bpe import hf_merges, hf_tokens, hf_vocabulary, train_hf_byte_bpe
-
-    lines = CORPUS.splitlines(keepends=True)
-    hf = train_hf_byte_bpe(lines, 256 + 60)
-    ours = ByteBPETokenizer(hf_merges(hf))
-    assert set(ours.vocab) == hf_vocabulary(hf)
-    for text in [CORPUS, *SAMPLES[1:4]]:
-        assert ours.tokens(text) == hf_tokens(hf, text)
-
-
-def test_shakespeare_tokenizer_is_saved_and_reloaded(tmp_path, monkeypatch, mirror):
-    from course import byte_bpe
-
-    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("COURSE_DATA_MIRROR", str(mirror))
-    first = byte_bpe.load_or_train_shakespeare_tokenizer(256 + 20)
-    path = byte_bpe.shakespeare_tokenizer_path(256 + 20)
-    assert path.is_file() and str(path).startswith(str(tmp_path))
-    again = byte_bpe.load_or_train_shakespeare_tokenizer(256 + 20)
-    assert again.merges == first.merges and again.vocab_size == 276

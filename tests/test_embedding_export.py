@@ -82,13 +82,6 @@ def test_book_output_dir_is_inside_the_book_in_a_checkout(repo_root):
             ex.book_output_dir(bad)
 
 
-def test_markdown_table_escapes_pipes_and_checks_rows():
-    table = ex.markdown_table(["a", "b"], [[1, "x|y"]])
-    assert table.data.splitlines() == ["| a | b |", "| --- | --- |", "| 1 | x\\|y |"]
-    with pytest.raises(ValueError):
-        ex.markdown_table(["a", "b"], [[1]])
-
-
 def test_cosine_similarity():
     assert ex.cosine_similarity(np.array([1.0, 0]), np.array([3.0, 0])) == pytest.approx(1.0)
     assert ex.cosine_similarity(np.array([1.0, 0]), np.array([-1.0, 1])) == pytest.approx(

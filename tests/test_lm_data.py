@@ -69,3 +69,13 @@ def test_shakespeare_corpora_describe_the_same_held_out_text(mirror, monkeypatch
     )
     with pytest.raises(ValueError):
         lm_data.load_corpus("words")
+
+
+def test_shakespeare_tokenizer_is_saved_and_reloaded(tmp_path, monkeypatch, mirror):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("COURSE_DATA_MIRROR", str(mirror))
+    first = lm_data.load_or_train_shakespeare_tokenizer(256 + 20)
+    path = lm_data.shakespeare_tokenizer_path(256 + 20)
+    assert path.is_file() and str(path).startswith(str(tmp_path))
+    again = lm_data.load_or_train_shakespeare_tokenizer(256 + 20)
+    assert again.merges == first.merges and again.vocab_size == 276

@@ -6,9 +6,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import pytest
 import torch
 
-from course.notebook import setup
+from course.notebook import results_table, setup
 
 
 def test_setup_styles_seeds_and_returns_a_device():
@@ -18,3 +19,10 @@ def test_setup_styles_seeds_and_returns_a_device():
     setup(seed=3)
     assert torch.equal(first, torch.rand(2))
     assert plt.rcParams["axes.spines.right"] is False
+
+
+def test_results_table_escapes_pipes_and_checks_rows():
+    table = results_table(["a", "b"], [[1, "x|y"]])
+    assert table.data.splitlines() == ["| a | b |", "| --- | --- |", "| 1 | x\\|y |"]
+    with pytest.raises(ValueError, match="2 cells"):
+        results_table(["a", "b"], [[1]])

@@ -8,7 +8,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pytest
 
-from course.plotting import plot_history, use_course_style
+from course.plotting import plot_classes, plot_decision_regions, plot_history, use_course_style
 from course.training import History
 
 
@@ -77,3 +77,17 @@ def test_a_published_animation_loads_its_frames_as_files_when_seen(monkeypatch, 
     finally:
         plt.close(fig)
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_classes_and_decision_regions_draw_on_given_axes():
+    import torch
+
+    points, labels = torch.randn(30, 2), torch.arange(30) % 3
+    fig, axes = plt.subplots(1, 2)
+    assert plot_classes(points, labels, axes[0]) is axes[0]
+    assert len(axes[0].collections) == 3  # one scatter per class
+    model = torch.nn.Linear(2, 3)
+    assert plot_decision_regions(model, points, labels, axes[1], resolution=20) is axes[1]
+    regions = axes[1].images[0].get_array()
+    assert regions.shape == (20, 20) and set(regions.ravel().tolist()) <= {0, 1, 2}
+    plt.close(fig)

@@ -18,14 +18,10 @@ if its count still equals ``pair_counts[pair]``, otherwise it is thrown away.
 
 from __future__ import annotations
 
-import gc
 import heapq
-import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from itertools import pairwise
-
-import numpy as np
 
 from .bpe import (
     Pair,
@@ -33,7 +29,6 @@ from .bpe import (
     check_training_arguments,
     check_word_counts,
     merge_word,
-    train_bpe,
 )
 
 Trainer = Callable[..., list[Pair]]
@@ -126,79 +121,3 @@ def train_bpe_fast(
     return merges
 
 
-def merge_timeline(
-    trainer: Trainer,
-    word_counts: Mapping[Word, int],
-    num_merges: int,
-    min_frequency: int = 2,
-    clock: Callable[[], float] = time.process_time,
-) -> tuple[list[Pair], np.ndarray]:
-    """Run ``trainer`` and return its merges and the seconds spent when each merge was done.
-
-    ``elapsed[k]`` is the time from the call to the end of merge ``k``, set-up included, so
-    ``elapsed`` can be plotted against the number of merges. The default clock is the CPU time
-    of this process: unlike wall-clock time, it is not inflated by other programs competing for
-    the processor (both trainers are single-threaded). As :mod:`timeit` does, the cyclic garbage
-    collector is paused during the run, so that a collection triggered by objects that other
-    code left behind is not charged to the trainer.
-    """
-    stamps: list[float] = []
-    gc.collect()
-    gc.disable()
-    try:
-        start = clock()
-        merges = trainer(
-            word_counts,
-            num_merges,
-            min_frequency=min_frequency,
-            on_merge=lambda *_: stamps.append(clock()),
-        )
-    finally:
-        gc.enable()
-    return merges, np.asarray(stamps) - start
-
-
-def compare_trainers(
-    word_counts: Mapping[Word, int], num_merges: int, min_frequency: int = 2
-) -> dict[str, object]:
-    """Time the reference and the fast trainer on the same corpus in the same run.
-
-    Returns both timelines (CPU seconds after each merge, see :func:`merge_timeline`), the
-    number of merges, whether the two merge lists are identical, and the speed-up
-    ``reference time / fast time`` after each merge.
-    """
-    reference_merges, reference_time = merge_timeline(
-        train_bpe, word_counts, num_merges, min_frequency
-    )
-    fast_merges, fast_time = merge_timeline(
-        train_bpe_fast, word_counts, num_merges, min_frequency
-    )
-    return {
-        "merges": len(fast_merges),
-        "identical": reference_merges == fast_merges,
-        "reference_seconds": reference_time,
-        "fast_seconds": fast_time,
-        "speedup": reference_time / fast_time,
-    }
-
-
-def plot_trainer_speed(comparison: Mapping[str, object]):
-    """Two panels from :func:`compare_trainers`: elapsed seconds of both trainers against the
-    number of merges (log scale), and the speed-up of the fast one."""
-    import matplotlib.pyplot as plt
-
-    reference, fast = comparison["reference_seconds"], comparison["fast_seconds"]
-    steps = np.arange(1, len(fast) + 1)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.6))
-    left.plot(steps, reference, label="reference (recount everything)")
-    left.plot(steps, fast, label="fast (incremental + heap)")
-    left.set_yscale("log")
-    left.set_xlabel("number of merges")
-    left.set_ylabel("CPU seconds")
-    left.legend()
-    right.plot(steps, comparison["speedup"], color="#009E73")
-    right.axhline(1.0, color="#555555", linewidth=1, linestyle="--")
-    right.set_xlabel("number of merges")
-    right.set_ylabel("speed-up (reference / fast)")
-    fig.tight_layout()
-    return fig

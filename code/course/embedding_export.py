@@ -157,22 +157,6 @@ def plot_embedding_map(
     return fig
 
 
-def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]]):
-    """A table as Markdown (an ``IPython.display.Markdown`` object, rendered by the book)."""
-    from IPython.display import Markdown
-
-    if any(len(row) != len(headers) for row in rows):
-        raise ValueError(f"every row needs {len(headers)} cells")
-
-    def cell(value: object) -> str:
-        return str(value).replace("|", "\\|")
-
-    lines = ["| " + " | ".join(map(cell, headers)) + " |"]
-    lines.append("|" + "|".join(" --- " for _ in headers) + "|")
-    lines += ["| " + " | ".join(map(cell, row)) + " |" for row in rows]
-    return Markdown("\n".join(lines))
-
-
 def cosine_similarity(x: np.ndarray, y: np.ndarray) -> float:
     """``x . y / (|x| |y|)`` of two vectors (0 if either is zero)."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)

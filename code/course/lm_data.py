@@ -8,18 +8,71 @@ gives **bits per character** (bits per byte). Tiny Shakespeare is plain ASCII, s
 and bytes coincide and the two units are the same here.
 
 The corpus is split by characters as the course's BPE tokenizer was trained: the first 90 % for
-training, the rest held out (:func:`course.byte_bpe.shakespeare_split`).
+training, the rest held out (:func:`shakespeare_split`).
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 import torch
 
-from .byte_bpe import load_or_train_shakespeare_tokenizer, shakespeare_split
+from .byte_bpe import ByteBPETokenizer, train_byte_bpe
+
+# --- the text, and the course's BPE tokenizer of it ----------------------------------------
+
+SHAKESPEARE_KEY = "datasets/tinyshakespeare/input.txt"
+SHAKESPEARE_TRAIN_FRACTION = 0.9  # the first 90 % of the characters train, the rest is held out
+DEFAULT_SHAKESPEARE_VOCAB_SIZE = 1024
+
+
+def shakespeare_split(train_fraction: float = SHAKESPEARE_TRAIN_FRACTION) -> tuple[str, str]:
+    """Tiny Shakespeare cut by characters into a training part and a held-out part."""
+    from .data import fetch
+
+    if not 0 < train_fraction < 1:
+        raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction!r}")
+    text = fetch(SHAKESPEARE_KEY).read_text(encoding="utf-8")
+    cut = int(len(text) * train_fraction)
+    return text[:cut], text[cut:]
+
+
+def shakespeare_tokenizer_path(vocab_size: int = DEFAULT_SHAKESPEARE_VOCAB_SIZE) -> Path:
+    """Where the Tiny Shakespeare tokenizer with ``vocab_size`` ids is stored."""
+    from .data import derived_dir
+
+    return derived_dir("bpe") / f"tinyshakespeare-byte-bpe-{vocab_size}.json"
+
+
+def train_shakespeare_tokenizer(
+    vocab_size: int = DEFAULT_SHAKESPEARE_VOCAB_SIZE, min_frequency: int = 2
+) -> ByteBPETokenizer:
+    """Train byte-level BPE on the training part (first 90 %) of Tiny Shakespeare, line by line."""
+    train_text, _ = shakespeare_split()
+    return train_byte_bpe(train_text.splitlines(keepends=True), vocab_size, min_frequency)
+
+
+def load_or_train_shakespeare_tokenizer(
+    vocab_size: int = DEFAULT_SHAKESPEARE_VOCAB_SIZE,
+) -> ByteBPETokenizer:
+    """The Tiny Shakespeare tokenizer with ``vocab_size`` ids: loaded if saved, else trained
+    (a few seconds) and saved under ``course.data.derived_dir("bpe")``."""
+    path = shakespeare_tokenizer_path(vocab_size)
+    if path.is_file():
+        try:
+            return ByteBPETokenizer.load(path)
+        except (ValueError, KeyError, json.JSONDecodeError):
+            pass  # a damaged file is simply trained again
+    tokenizer = train_shakespeare_tokenizer(vocab_size)
+    tokenizer.save(path)
+    return tokenizer
+
+
+# --- tokenizers and encoded corpora -------------------------------------------------------
 
 
 class Tokenizer(Protocol):
@@ -73,7 +126,7 @@ class Corpus:
         return self.val_chars / len(self.val_ids)
 
 
-def load_corpus(kind: str = "bpe", bpe_vocab_size: int = 1024) -> Corpus:
+def load_corpus(kind: str = "bpe", bpe_vocab_size: int = DEFAULT_SHAKESPEARE_VOCAB_SIZE) -> Corpus:
     """Tiny Shakespeare encoded at character level (``"char"``) or with the course's BPE
     tokenizer (``"bpe"``, ``bpe_vocab_size`` ids, trained on the training part only)."""
     if kind not in ("char", "bpe"):

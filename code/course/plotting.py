@@ -1,4 +1,5 @@
-"""One matplotlib style for the whole book, and the plots that many chapters share."""
+"""One matplotlib style for the whole book, and the plots that many chapters share: training
+histories, animations, points coloured by class and a classifier's decision regions."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 import matplotlib.pyplot as plt
+import torch
 from matplotlib.animation import Animation, HTMLWriter
 from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
+from torch import nn
 
 from .training import History
 
@@ -145,3 +149,57 @@ def _published_player(animation: Animation, publish_as: str, described: str) -> 
 def _png_size(path: Path) -> tuple[int, int]:
     header = path.read_bytes()[:24]
     return struct.unpack(">II", header[16:24])
+
+
+def class_colors(n_classes: int) -> list[str]:
+    """The first ``n_classes`` colours of the book's colour cycle."""
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    return [cycle[k % len(cycle)] for k in range(n_classes)]
+
+
+def plot_classes(points: torch.Tensor, y: torch.Tensor, ax: Axes | None = None) -> Axes:
+    """Scatter the rows of ``points`` ``(N, 2)`` coloured by their class ``y`` ``(N,)``."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 4.5))
+    colors = class_colors(int(y.max()) + 1)
+    for k, color in enumerate(colors):
+        members = points[y == k].cpu().numpy()  # (N_k, 2)
+        ax.scatter(members[:, 0], members[:, 1], s=14, color=color, edgecolor="white",
+                   linewidth=0.4, label=f"class {k}")
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    return ax
+
+
+@torch.no_grad()
+def plot_decision_regions(
+    model: nn.Module,
+    points: torch.Tensor,
+    y: torch.Tensor,
+    ax: Axes | None = None,
+    *,
+    resolution: int = 250,
+    margin: float = 0.15,
+) -> Axes:
+    """Colour the plane by the class ``model`` predicts at each place, with the data on top."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 4.5))
+    device = next(model.parameters()).device
+    lo = (points.min(dim=0).values.cpu() - margin).tolist()  # [x1_min, x2_min]
+    hi = (points.max(dim=0).values.cpu() + margin).tolist()  # [x1_max, x2_max]
+    g1, g2 = torch.meshgrid(torch.linspace(lo[0], hi[0], resolution),
+                            torch.linspace(lo[1], hi[1], resolution), indexing="xy")  # (R, R)
+    grid = torch.stack([g1.flatten(), g2.flatten()], dim=1)  # (R*R, 2)
+    was_training = model.training
+    model.eval()
+    predicted = model(grid.to(device)).argmax(dim=-1).cpu().reshape(g1.shape)  # (R, R)
+    model.train(was_training)
+    n_classes = int(y.max()) + 1
+    cmap = ListedColormap(class_colors(n_classes))
+    ax.imshow(predicted.numpy(), origin="lower", extent=(lo[0], hi[0], lo[1], hi[1]),
+              cmap=cmap, vmin=-0.5, vmax=n_classes - 0.5, alpha=0.3, interpolation="nearest",
+              aspect="equal")
+    ax.grid(False)
+    plot_classes(points, y, ax)
+    return ax

@@ -2,8 +2,9 @@
 
 Each class is one arm of a spiral in the plane. A linear classifier can only cut the plane
 into convex wedges, so it fails; a network with one hidden layer and a non-linearity bends the
-plane until the arms come apart. :func:`plot_decision_regions` shows the regions each model
-carves out and :func:`plot_hidden_projection` shows the data as the output layer sees it.
+plane until the arms come apart. :func:`course.plotting.plot_decision_regions` shows the regions
+each model carves out and :func:`plot_hidden_projection` shows the data as the output layer sees
+it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from torch import nn
 
+from .plotting import class_colors, plot_classes
 from .training import History, accuracy, evaluate, train
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
@@ -176,60 +178,6 @@ def width_activation_sweep(
 # Pictures
 
 
-def class_colors(n_classes: int) -> list[str]:
-    """The first ``n_classes`` colours of the book's colour cycle."""
-    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    return [cycle[k % len(cycle)] for k in range(n_classes)]
-
-
-def plot_spirals(points: torch.Tensor, y: torch.Tensor, ax: Axes | None = None) -> Axes:
-    """Scatter the rows of ``points`` ``(N, 2)`` coloured by their class ``y`` ``(N,)``."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(4.5, 4.5))
-    colors = class_colors(int(y.max()) + 1)
-    for k, color in enumerate(colors):
-        members = points[y == k].cpu().numpy()  # (N_k, 2)
-        ax.scatter(members[:, 0], members[:, 1], s=14, color=color, edgecolor="white",
-                   linewidth=0.4, label=f"class {k}")
-    ax.set_aspect("equal")
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
-    return ax
-
-
-@torch.no_grad()
-def plot_decision_regions(
-    model: nn.Module,
-    points: torch.Tensor,
-    y: torch.Tensor,
-    ax: Axes | None = None,
-    *,
-    resolution: int = 250,
-    margin: float = 0.15,
-) -> Axes:
-    """Colour the plane by the class ``model`` predicts at each place, with the data on top."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(4.5, 4.5))
-    device = next(model.parameters()).device
-    lo = (points.min(dim=0).values.cpu() - margin).tolist()  # [x1_min, x2_min]
-    hi = (points.max(dim=0).values.cpu() + margin).tolist()  # [x1_max, x2_max]
-    g1, g2 = torch.meshgrid(torch.linspace(lo[0], hi[0], resolution),
-                            torch.linspace(lo[1], hi[1], resolution), indexing="xy")  # (R, R)
-    grid = torch.stack([g1.flatten(), g2.flatten()], dim=1)  # (R*R, 2)
-    was_training = model.training
-    model.eval()
-    predicted = model(grid.to(device)).argmax(dim=-1).cpu().reshape(g1.shape)  # (R, R)
-    model.train(was_training)
-    n_classes = int(y.max()) + 1
-    cmap = ListedColormap(class_colors(n_classes))
-    ax.imshow(predicted.numpy(), origin="lower", extent=(lo[0], hi[0], lo[1], hi[1]),
-              cmap=cmap, vmin=-0.5, vmax=n_classes - 0.5, alpha=0.3, interpolation="nearest",
-              aspect="equal")
-    ax.grid(False)
-    plot_spirals(points, y, ax)
-    return ax
-
-
 @torch.no_grad()
 def hidden_projection(model: TwoLayerNet, points: torch.Tensor) -> torch.Tensor:
     """Hidden activations of ``points`` on their two principal directions: ``(N, 2)``."""
@@ -247,7 +195,7 @@ def plot_hidden_projection(
 ) -> Axes:
     """Scatter the data as the hidden layer represents it (first two principal components)."""
     projected = hidden_projection(model, points)  # (N, 2)
-    ax = plot_spirals(projected, y, ax)
+    ax = plot_classes(projected, y, ax)
     ax.set_aspect("auto")
     ax.set_xlabel("hidden principal component 1")
     ax.set_ylabel("hidden principal component 2")
@@ -296,7 +244,7 @@ def plot_readout_view(
               cmap=ListedColormap(class_colors(3)), vmin=-0.5, vmax=2.5, alpha=0.3,
               interpolation="nearest")
     ax.grid(False)
-    plot_spirals(coords, y, ax)
+    plot_classes(coords, y, ax)
     ax.set_xlabel("read-out coordinate 1")
     ax.set_ylabel("read-out coordinate 2")
     return ax

@@ -1,83 +1,24 @@
-"""Experiments behind the transformer-prerequisite chapters (figures live in ``prereq_plots``).
-
-The building blocks are in their own modules (``attention``, ``normalization``,
-``transformer``, ...); this module holds the small measurements that the chapters run on them.
-"""
+"""Prerequisites III (``book/prereq-attention.md``): attention step by step, why scores are
+scaled, what attention costs, and an ablation of the transformer block."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.figure import Figure
 from torch.nn import functional
 
-from .attention import AdditiveAttention, attention_scores, scaled_dot_product_attention
-from .normalization import BatchNorm1d, LayerNorm
-from .seeding import torch_generator
-from .timing import saved_activation_bytes, time_call
-from .toy_data import histogram_task
-from .training import History, accuracy, evaluate, make_loader, train
-from .transformer import SequenceTagger
-
-# --- normalisation -------------------------------------------------------------------------
-
-
-def batch_dependence(
-    norm: Callable[[torch.Tensor], torch.Tensor],
-    batch_sizes: Sequence[int],
-    features: int = 8,
-    trials: int = 200,
-    seed: int = 0,
-) -> np.ndarray:
-    """How much one fixed example's normalised output varies with the company it keeps.
-
-    For each batch size ``b``, the same example is normalised ``trials`` times together with
-    ``b - 1`` fresh random examples; returns the mean (over features) standard deviation of
-    its output across trials, one value per batch size. Zero means "independent of the batch".
-    """
-    g = torch_generator(seed)
-    example = torch.randn(1, features, generator=g)
-    spreads = []
-    for size in batch_sizes:
-        if size < 2:
-            raise ValueError(f"batch sizes must be >= 2, got {size}")
-        others = torch.randn(trials, size - 1, features, generator=g)  # (R, b-1, F)
-        outputs = torch.stack([norm(torch.cat([example, o]))[0] for o in others])  # (R, F)
-        spreads.append(outputs.std(dim=0).mean().item())
-    return np.array(spreads)
-
-
-@dataclass(frozen=True)
-class PaddingEffect:
-    """Largest change of the real tokens' outputs when padding is appended to a sequence."""
-
-    layer_norm: float
-    batch_norm: float
-
-
-@torch.no_grad()
-def padding_effect(
-    d_model: int = 8, length: int = 5, padding: int = 7, seed: int = 0
-) -> PaddingEffect:
-    """Normalise a batch of token sequences ``(B, T, C)`` with and without zero padding.
-
-    LayerNorm treats each token alone, so padding changes nothing for the real tokens;
-    BatchNorm's statistics run over every position, padding included, so they move.
-    """
-    g = torch_generator(seed)
-    tokens = torch.randn(4, length, d_model, generator=g) * 2 + 1  # (B, T, C)
-    padded = torch.cat([tokens, torch.zeros(4, padding, d_model)], dim=1)  # (B, T + P, C)
-    layer_norm, batch_norm = LayerNorm(d_model), BatchNorm1d(d_model)
-    ln_change = (layer_norm(padded)[:, :length] - layer_norm(tokens)).abs().max().item()
-    bn = lambda x: batch_norm(x.transpose(1, 2)).transpose(1, 2)  # noqa: E731  BN wants (B, C, T)
-    bn_change = (bn(padded)[:, :length] - bn(tokens)).abs().max().item()
-    return PaddingEffect(layer_norm=ln_change, batch_norm=bn_change)
-
-
-# --- attention, one step at a time ---------------------------------------------------------
+from ..attention import AdditiveAttention, attention_scores, scaled_dot_product_attention
+from ..seeding import torch_generator
+from ..timing import saved_activation_bytes, time_call
+from ..toy_data import histogram_task
+from ..training import History, accuracy, evaluate, make_loader, train
+from ..transformer import SequenceTagger
 
 
 def attention_step_by_step(
@@ -117,9 +58,6 @@ def dot_product_statistics(
             result[f"max_{name}"].append(p.max(dim=-1).values.mean().item())
             result[f"grad_{name}"].append(torch.linalg.matrix_norm(jacobian).mean().item())
     return {k: np.array(v) for k, v in result.items()}
-
-
-# --- cost of attention ---------------------------------------------------------------------
 
 
 def _attention_forward(x: torch.Tensor) -> Callable[[], torch.Tensor]:
@@ -183,8 +121,6 @@ def scoring_cost(length: int = 256, d_model: int = 64, device: torch.device | st
     }
 
 
-# --- ablation of the block -----------------------------------------------------------------
-
 ABLATIONS: dict[str, dict[str, bool]] = {
     "full block (pre-LN)": {},
     "no LayerNorm": {"layer_norm": False},
@@ -245,3 +181,80 @@ def run_ablation(
         runs[name] = (history, score)
     majority = torch.bincount(test_y.flatten()).max().item() / test_y.numel()
     return AblationResult(runs=runs, majority_accuracy=majority)
+
+
+def plot_scaling_statistics(dims: Sequence[int], stats: Mapping[str, np.ndarray]) -> Figure:
+    """Score variance, largest softmax weight and softmax gradient, with and without 1/sqrt(d)."""
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
+    panels = (
+        ("var", "variance of the scores", True),
+        ("max", "mean largest weight", False),
+        ("grad", "softmax gradient (Jacobian norm)", True),
+    )
+    for ax, (key, title, log) in zip(axes, panels, strict=True):
+        ax.plot(dims, stats[f"{key}_raw"], marker="o", label=r"$q\cdot k$")
+        ax.plot(dims, stats[f"{key}_scaled"], marker="o", label=r"$q\cdot k/\sqrt{d}$")
+        ax.set_xscale("log", base=2)
+        if log:
+            ax.set_yscale("log")
+        ax.set_title(title)
+        ax.set_xlabel("dimension d")
+    axes[0].legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_complexity(
+    lengths: Sequence[int],
+    cost: Mapping[str, np.ndarray],
+    fits: Mapping[str, tuple[float, float]],
+    fit_from: int,
+) -> Figure:
+    """Attention time and memory against length on log-log axes with the fitted power laws."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
+    n = np.asarray(lengths, dtype=float)
+    fitted = n[n >= fit_from]
+    for ax, key, label in ((left, "time", "attention"), (right, "memory", "attention")):
+        ax.plot(n, cost[key], marker="o", label=label)
+        slope, c = fits[key]
+        ax.plot(fitted, c * fitted**slope, ls="--", color="0.3", label=f"fit: slope {slope:.2f}")
+    slope, c = fits["feedforward_time"]
+    left.plot(n, cost["feedforward_time"], marker="s", label="feed-forward layer")
+    left.plot(fitted, c * fitted**slope, ls=":", color="0.3", label=f"fit: slope {slope:.2f}")
+    left.set_ylabel("median forward time (s)")
+    right.set_ylabel("bytes saved for backward")
+    for ax in (left, right):
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("sequence length T")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_ablation(results: Mapping[str, tuple[History, float]]) -> Figure:
+    """Training loss per epoch of each block variant (final test accuracy in the legend)."""
+    fig, ax = plt.subplots(figsize=(6.4, 4))
+    for name, (history, test_accuracy) in results.items():
+        epochs = np.arange(1, len(history) + 1)
+        ax.plot(epochs, history["train_loss"], marker="o", label=f"{name}: {test_accuracy:.0%}")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss")
+    ax.legend(title="variant: test accuracy", fontsize=8)
+    return fig
+
+
+def plot_attention_weights(
+    weights: np.ndarray, row_labels: Sequence[str], column_labels: Sequence[str]
+) -> Figure:
+    """A heat map of attention weights (rows: queries, columns: keys) with the values printed."""
+    fig, ax = plt.subplots(figsize=(1.1 * len(column_labels) + 2, 0.6 * len(row_labels) + 1.5))
+    ax.imshow(weights, cmap="Blues", vmin=0, vmax=1)
+    for (i, j), w in np.ndenumerate(weights):
+        ax.text(j, i, f"{w:.2f}", ha="center", va="center", color="white" if w > 0.6 else "black")
+    ax.set_xticks(range(len(column_labels)), column_labels)
+    ax.set_yticks(range(len(row_labels)), row_labels)
+    ax.set_xlabel("key")
+    ax.set_ylabel("query")
+    ax.grid(False)
+    return fig

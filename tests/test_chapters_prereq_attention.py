@@ -1,31 +1,28 @@
-"""The chapter experiments, run small."""
+"""Prerequisites III's experiments, run small, and its figures
+(course.chapters.prereq_attention)."""
 
 import math
 
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 import torch
 
-from course.normalization import BatchNorm1d, LayerNorm
-from course.prereq_demos import (
+from course.chapters import prereq_attention as chapter
+from course.chapters.prereq_attention import (
     attention_cost,
     attention_step_by_step,
-    batch_dependence,
     dot_product_statistics,
-    padding_effect,
     run_ablation,
     scoring_cost,
 )
+from course.training import History
 
 
-def test_batch_dependence_of_batch_norm_only():
-    spreads_bn = batch_dependence(BatchNorm1d(4), [2, 64], features=4, trials=30)
-    spreads_ln = batch_dependence(LayerNorm(4), [2, 64], features=4, trials=30)
-    assert spreads_bn[0] > spreads_bn[1] > 0
-    assert spreads_ln.max() < 1e-6
-
-
-def test_padding_changes_batch_norm_not_layer_norm():
-    effect = padding_effect()
-    assert effect.layer_norm < 1e-6 < 0.1 < effect.batch_norm
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
 
 
 def test_step_by_step_matches_formula():
@@ -58,3 +55,15 @@ def test_ablation_runs_and_reports_a_baseline():
     history, accuracy = result.runs["tiny"]
     assert len(history) == 1 and 0.0 <= accuracy <= 1.0
     assert 0.0 < result.majority_accuracy < 1.0
+
+
+def test_figures_have_their_panels():
+    assert chapter.plot_attention_weights(np.eye(2), ["q1", "q2"], ["k1", "k2"]).axes
+    stats = {f"{k}_{s}": np.ones(2) for k in ("var", "max", "grad") for s in ("raw", "scaled")}
+    assert len(chapter.plot_scaling_statistics([4, 8], stats).axes) == 3
+    cost = {"time": np.ones(3), "memory": np.ones(3), "feedforward_time": np.ones(3)}
+    fits = {k: (1.0, 1.0) for k in cost}
+    assert len(chapter.plot_complexity([1, 2, 4], cost, fits, fit_from=2).axes) == 2
+    history = History()
+    history.record({"train_loss": 1.0})
+    assert chapter.plot_ablation({"v": (history, 0.5)}).axes

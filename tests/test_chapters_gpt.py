@@ -1,0 +1,53 @@
+"""The GPT chapter's measurements (course.chapters.gpt) on maps whose answers are known."""
+
+import matplotlib.pyplot as plt
+import pytest
+import torch
+
+from course.chapters import gpt as chapter
+from course.gpt import GPT, GPTConfig
+
+
+def _previous_token_maps(length: int) -> torch.Tensor:
+    """(1, 1, 1, T, T): position 0 attends to itself, every later one to its predecessor."""
+    maps = torch.zeros(length, length)
+    maps[0, 0] = 1.0
+    maps[torch.arange(1, length), torch.arange(length - 1)] = 1.0
+    return maps[None, None, None]
+
+
+def test_previous_token_attention_finds_a_previous_token_head():
+    maps = _previous_token_maps(6)
+    assert chapter.previous_token_attention(maps).item() == pytest.approx(1.0)
+    uniform = chapter.uniform_causal_maps(6)
+    # row t of the uniform map spreads 1 / (t + 1) over the t + 1 visible positions
+    expected = sum(1 / (t + 1) for t in range(1, 6)) / 5
+    assert chapter.previous_token_attention(uniform).item() == pytest.approx(expected)
+    with pytest.raises(ValueError):
+        chapter.previous_token_attention(torch.zeros(2, 3))
+
+
+def test_uniform_maps_are_causal_and_sum_to_one():
+    uniform = chapter.uniform_causal_maps(5)[0, 0, 0]  # (T, T)
+    assert torch.allclose(uniform.sum(-1), torch.ones(5))
+    assert torch.all(uniform.triu(1) == 0)
+
+
+def test_attention_to_measures_the_weight_on_target_keys():
+    maps = _previous_token_maps(4)
+    is_target = torch.tensor([[True, False, False, False]])  # (B, T): only key 0
+    # queries 0 and 1 put all their weight on key 0, queries 2 and 3 none
+    assert chapter.attention_to(maps, is_target).item() == pytest.approx(0.5)
+    with pytest.raises(ValueError):
+        chapter.attention_to(maps, torch.ones(1, 3, dtype=torch.bool))
+
+
+def test_generation_time_and_head_maps_of_a_small_model():
+    model = GPT(GPTConfig(vocab_size=11, block_size=16, n_layer=2, n_head=2, n_embd=8))
+    assert chapter.generation_seconds(model, 4, use_cache=True, repeats=1) > 0
+    maps = model.attention_maps(torch.zeros(1, 5, dtype=torch.long))  # (L, 1, H, T, T)
+    fig = chapter.plot_attention_heads(maps, list("abcde"))
+    assert len(fig.axes) == 2 * 2
+    with pytest.raises(ValueError, match="labels"):
+        chapter.plot_attention_heads(maps, list("ab"))
+    plt.close("all")
