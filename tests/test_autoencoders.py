@@ -205,14 +205,3 @@ def test_nearest_neighbour_accuracy_counts_matching_labels():
         ae.nearest_neighbour_accuracy(train, labels, torch.zeros(2, 3), np.array([0, 1]))
     with pytest.raises(ValueError, match="label"):
         ae.nearest_neighbour_accuracy(train, labels[:2], test, np.array([0, 1, 2, 0]))
-
-
-def test_plot_image_rows_draws_a_labelled_grid():
-    fig = ae.plot_image_rows(
-        {"a": torch.rand(3, 784), "b": torch.rand(3, 28, 28)}, column_titles=["x", "y", "z"]
-    )
-    assert len(fig.axes) == 6
-    assert fig.axes[0].get_ylabel() == "a" and fig.axes[0].get_title() == "x"
-    with pytest.raises(ValueError, match="same number"):
-        ae.plot_image_rows({"a": torch.rand(3, 784), "b": torch.rand(2, 784)})
-    matplotlib.pyplot.close("all")

@@ -51,3 +51,14 @@ def test_generation_time_and_head_maps_of_a_small_model():
     with pytest.raises(ValueError, match="labels"):
         chapter.plot_attention_heads(maps, list("ab"))
     plt.close("all")
+
+
+def test_bits_per_char_lines_and_baselines_in_the_model_colour():
+    curves = {"char": ([0, 10], [4.0, 2.5]), "bpe": ([0, 10], [4.5, 2.2])}
+    baselines = {"char": {"unigram": 4.8, "bigram": 3.3}}
+    fig = chapter.plot_bits_per_char(curves, baselines)
+    ax = fig.axes[0]
+    assert len(ax.lines) == 2 + 2  # two models, two baselines of the first
+    assert ax.lines[1].get_color() == ax.lines[0].get_color()
+    assert ax.get_ylim()[1] == pytest.approx(4.8 + 1.0)
+    plt.close(fig)

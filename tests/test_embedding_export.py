@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
@@ -60,15 +59,6 @@ def test_pca_finds_the_main_direction_and_fixes_its_sign():
     np.testing.assert_allclose(np.abs(flipped[:, 0]), np.abs(coords[:, 0]), atol=1e-9)
     with pytest.raises(ValueError):
         ex.pca_2d(np.zeros((1, 3)))
-
-
-def test_embedding_map_draws_every_point_and_the_chosen_labels():
-    coords = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.5]])
-    fig = ex.plot_embedding_map(coords, ["x", "y", "z"], np.array([-1.0, 0.0, 1.0]), ["y"])
-    ax = fig.axes[0]
-    assert len(ax.collections[0].get_offsets()) == 3
-    assert [t.get_text() for t in ax.texts] == ["y"]
-    plt.close(fig)
 
 
 def test_book_output_dir_is_inside_the_book_in_a_checkout(repo_root):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import pytest
 import torch
 from torch import nn
@@ -145,19 +144,6 @@ def test_mean_over_marked():
         recurrent.mean_over_marked(values, torch.ones(1, 4, dtype=torch.bool))
 
 
-def test_plot_lstm_trace():
-    torch.manual_seed(0)
-    lstm = nn.LSTM(3, 4, batch_first=True)
-    trace = recurrent.trace_lstm(lstm, torch.randn(2, 6, 3))
-    fig = recurrent.plot_lstm_trace(trace, "abcdef", index=1, highlight=[2], units=[3, 0])
-    panels = [ax for ax in fig.axes if ax.get_images()]
-    assert len(panels) == 5
-    assert panels[0].get_images()[0].get_array().shape == (2, 6)
-    plt.close(fig)
-    with pytest.raises(ValueError):
-        recurrent.plot_lstm_trace(trace, "abc")
-
-
 def test_unit_selectivity_finds_a_unit_that_writes_at_marked_steps():
     torch.manual_seed(0)
     batch, steps, hidden = 4, 10, 3
@@ -174,16 +160,3 @@ def test_unit_selectivity_finds_a_unit_that_writes_at_marked_steps():
     assert selectivity["input_gate"][1].item() == pytest.approx(0.8)
     assert selectivity["cell_change"][1].item() == pytest.approx(1.0)
     assert selectivity["cell_change"][0].item() == pytest.approx(0.0)
-    fig = recurrent.plot_unit_selectivity(selectivity)
-    assert len(fig.axes) == 2
-    plt.close(fig)
-
-
-def test_plot_lstm_trace_scales_each_cell_row():
-    torch.manual_seed(0)
-    lstm = nn.LSTM(3, 4, batch_first=True)
-    trace = recurrent.trace_lstm(lstm, torch.randn(1, 6, 3) * 5)
-    fig = recurrent.plot_lstm_trace(trace, "abcdef")
-    cell_image = [ax for ax in fig.axes if ax.get_images()][3].get_images()[0].get_array()
-    assert abs(cell_image).max(axis=1).tolist() == pytest.approx([1.0] * 4)
-    plt.close(fig)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-import matplotlib.pyplot as plt
 import pytest
 import torch
 
@@ -116,17 +115,6 @@ def test_hidden_projection_is_centred_and_needs_a_two_layer_net():
     assert torch.allclose(projected.mean(dim=0), torch.zeros(2), atol=1e-4)
     with pytest.raises(TypeError):
         spiral.hidden_projection(spiral.linear_classifier(3), torch.randn(5, 2))
-
-
-def test_plots_draw_on_given_axes():
-    points, labels = spiral.make_spirals(15, 3, seed=0)
-    net = spiral.TwoLayerNet(8, 3)
-    fig, axes = plt.subplots(1, 5)
-    assert spiral.plot_hidden_projection(net, points, labels, axes[2]) is axes[2]
-    assert spiral.plot_readout_view(net, points, labels, axes[3], resolution=20) is axes[3]
-    spiral.plot_sweep([1, 2], {"relu": [0.3, 0.6]}, axes[4], chance=1 / 3)
-    assert len(axes[4].lines) == 2
-    plt.close(fig)
 
 
 def test_smallest_width_reaching():

@@ -130,21 +130,6 @@ def test_gradient_reach():
         to.gradient_reach(torch.ones(2, 2), [0])
 
 
-def test_plots():
-    import matplotlib.pyplot as plt
-
-    runs = to.length_sweep(["rnn", "lstm"], [8, 10], hidden_size=4, n_train=16, n_test=16,
-                           epochs=1, device=torch.device("cpu"))
-    ax = to.plot_length_sweep(runs)
-    assert len(ax.lines) == 3  # two models and the chance line
-    assert list(ax.lines[0].get_xdata()) == [8, 10]
-    curves = {"a": torch.tensor([1e-6, 1e-3, 1.0]), "b": torch.tensor([1.0, 2.0, 4.0])}
-    ax = to.plot_gradient_norms(curves, windows=[(0, 1)], styles={"a": {"linestyle": "--"}})
-    assert ax.get_yscale() == "log" and ax.lines[0].get_linestyle() == "--"
-    assert ax.lines[1].get_ydata()[-1] == pytest.approx(1.0)
-    plt.close("all")
-
-
 def test_cell_after_first_symbol_separates_x_from_y():
     from course.recurrent import LSTMTrace
 

@@ -12,11 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 
 from .seq2seq import Seq2Seq, greedy_decode
 from .text import BOS_ID, EOS_ID
@@ -107,22 +104,3 @@ def digits_text(ids: torch.Tensor) -> str:
     return "".join(str(int(i) - DIGIT_OFFSET) for i in ids if int(i) >= DIGIT_OFFSET)
 
 
-def plot_accuracy_by_length(
-    scores: dict[str, LengthScores], train_max: int | None = None, ax: Axes | None = None
-) -> Figure:
-    """Token accuracy against source length, one line per model; lengths beyond ``train_max``
-    (never seen in training) are shaded."""
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(6, 3.5))
-    else:
-        fig = ax.figure
-    for name, s in scores.items():
-        ax.plot(s.lengths, s.token_accuracy, marker="o", label=name)
-    if train_max is not None:
-        right = max(max(s.lengths) for s in scores.values())
-        ax.axvspan(train_max + 0.5, right + 1, color="0.9", zorder=0, label="longer than training")
-    ax.set_xlabel("source length (digits)")
-    ax.set_ylabel("digits right (greedy decoding)")
-    ax.set_ylim(0, 1.02)
-    ax.legend(fontsize="small")
-    return fig

@@ -10,13 +10,9 @@ equations written out in :func:`lstm_step`, so that every gate can be read, and
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
-import numpy as np
 import torch
-from matplotlib.figure import Figure
 from torch import nn
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -180,53 +176,6 @@ def input_gradient_norms(
 # Pictures
 
 
-def plot_lstm_trace(
-    trace: LSTMTrace,
-    symbols: str,
-    *,
-    index: int = 0,
-    highlight: Sequence[int] = (),
-    units: Sequence[int] | None = None,
-) -> Figure:
-    """Heatmaps (unit by time) of the gates and states of sequence ``index`` in ``trace``.
-
-    ``symbols`` label the time axis; columns in ``highlight`` (e.g. the relevant positions) are
-    outlined; ``units`` picks and orders the hidden units shown (default: all). Cell states are
-    unbounded, so each unit's row is divided by its largest absolute value over the sequence.
-    """
-    cell = trace.cell[index : index + 1]  # (1, T, H)
-    scale = cell.abs().amax(dim=1, keepdim=True).clamp_min(1e-12)  # (1, 1, H)
-    panels = [
-        ("input gate $i_t$", trace.input_gate[index : index + 1], (0, 1), "viridis"),
-        ("forget gate $f_t$", trace.forget_gate[index : index + 1], (0, 1), "viridis"),
-        ("output gate $o_t$", trace.output_gate[index : index + 1], (0, 1), "viridis"),
-        ("cell state $c_t$, each unit divided by its largest $|c_t|$", cell / scale, (-1, 1),
-         "RdBu_r"),
-        ("hidden state $h_t$", trace.hidden[index : index + 1], (-1, 1), "RdBu_r"),
-    ]
-    length = trace.hidden.shape[1]
-    if len(symbols) != length:
-        raise ValueError(f"need one symbol per step ({length}), got {len(symbols)}")
-    rows = list(range(trace.hidden.shape[2])) if units is None else list(units)
-    fig, axes = plt.subplots(len(panels), 1, figsize=(10, 1.1 + 0.23 * len(rows) * len(panels)),
-                             sharex=True, constrained_layout=True)
-    for ax, (title, values, limits, cmap) in zip(axes, panels, strict=True):
-        data = values[0][:, rows].T.cpu().numpy()  # (units, T)
-        image = ax.imshow(data, aspect="auto", cmap=cmap, vmin=limits[0], vmax=limits[1],
-                          interpolation="nearest")
-        ax.set_title(title, loc="left", fontsize=10)
-        ax.set_ylabel("unit")
-        ax.set_yticks(range(len(rows)), [str(u) for u in rows], fontsize=7)
-        ax.grid(False)
-        for t in highlight:
-            ax.axvline(t - 0.5, color="black", lw=0.8)
-            ax.axvline(t + 0.5, color="black", lw=0.8)
-        fig.colorbar(image, ax=ax, pad=0.01, aspect=8)
-    axes[-1].set_xticks(range(length), list(symbols), fontsize=7)
-    axes[-1].set_xlabel("input symbol at each step")
-    return fig
-
-
 def mean_over_marked(values: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-unit means of ``values`` ``(B, T, H)`` over the steps where ``mask`` ``(B, T)`` is true,
     and over the steps where it is false: two ``(H,)`` tensors."""
@@ -258,18 +207,3 @@ def unit_selectivity(trace: LSTMTrace, mask: torch.Tensor) -> dict[str, torch.Te
     return result
 
 
-def plot_unit_selectivity(selectivity: dict[str, torch.Tensor]) -> Figure:
-    """Bar charts, one per entry of :func:`unit_selectivity`, of every unit's value."""
-    fig, axes = plt.subplots(1, len(selectivity), figsize=(4.2 * len(selectivity), 3.0),
-                             squeeze=False)
-    labels = {"input_gate": "input gate: relevant minus other steps",
-              "cell_change": "$|\\Delta c_t|$: relevant minus other steps"}
-    for ax, (name, values) in zip(axes[0], selectivity.items(), strict=True):
-        units = np.arange(len(values))
-        ax.bar(units, values.cpu().numpy(), color="C0")
-        ax.axhline(0, color="black", lw=0.8)
-        ax.set_xticks(units, [str(u) for u in units], fontsize=8)
-        ax.set_xlabel("unit")
-        ax.set_title(labels.get(name, name), fontsize=10)
-    fig.tight_layout()
-    return fig

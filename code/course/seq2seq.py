@@ -21,14 +21,10 @@ so their attention weights are exactly zero.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-import matplotlib.pyplot as plt
-import numpy as np
 import torch
 import torch.nn.functional as F
-from matplotlib.axes import Axes
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
@@ -357,24 +353,3 @@ def fit(
     )
 
 
-def plot_attention(
-    weights: np.ndarray | torch.Tensor,
-    source: Sequence[str],
-    output: Sequence[str],
-    ax: Axes | None = None,
-    title: str | None = None,
-) -> Axes:
-    """Heatmap of ``weights (len(output), len(source))``: row ``i`` is where output ``i`` looked."""
-    weights = np.asarray(weights)
-    if weights.shape != (len(output), len(source)):
-        raise ValueError(f"weights {weights.shape} must be ({len(output)}, {len(source)})")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(3, 3))
-    ax.imshow(weights, cmap="Greys", vmin=0.0, vmax=1.0, aspect="auto")
-    ax.set_xticks(range(len(source)), source, rotation=90)
-    ax.set_yticks(range(len(output)), output)
-    ax.tick_params(length=0)
-    ax.grid(False)
-    if title:
-        ax.set_title(title)
-    return ax

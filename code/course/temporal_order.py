@@ -18,10 +18,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
-from matplotlib.axes import Axes
 from torch import nn
 
 from .recurrent import LSTMTrace, RecurrentClassifier
@@ -253,50 +251,3 @@ def cell_after_first_symbol(trace: LSTMTrace, data: TemporalOrderData) -> dict[s
 # Pictures
 
 
-def plot_length_sweep(
-    runs: dict[tuple[str, int], LengthRun], ax: Axes | None = None, *, labels: dict | None = None
-) -> Axes:
-    """Final test accuracy against sequence length, one line per cell kind, with chance level."""
-    if ax is None:
-        _, ax = plt.subplots()
-    labels = labels or {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
-    cells = list(dict.fromkeys(cell for cell, _ in runs))
-    for cell in cells:
-        lengths = sorted(length for c, length in runs if c == cell)
-        accuracies = [runs[(cell, length)].test_acc for length in lengths]
-        ax.plot(lengths, accuracies, marker="o", label=labels.get(cell, cell))
-    ax.axhline(1 / len(CLASS_NAMES), color="gray", ls=":", label="chance")
-    all_lengths = sorted({length for _, length in runs})
-    ax.set_xscale("log", base=2)
-    ax.set_xticks(all_lengths, [str(length) for length in all_lengths])
-    ax.set_xlabel("sequence length $T$")
-    ax.set_ylabel("test accuracy")
-    ax.set_ylim(0, 1.03)
-    ax.legend()
-    return ax
-
-
-def plot_gradient_norms(
-    curves: dict[str, torch.Tensor],
-    ax: Axes | None = None,
-    *,
-    windows: Sequence | None = None,
-    styles: dict[str, dict] | None = None,
-) -> Axes:
-    """Gradient norm per step relative to the last step (log scale), one line per entry.
-
-    ``windows`` (e.g. :func:`relevant_windows`) are shaded: where the relevant symbols can be.
-    ``styles`` maps a curve's label to keyword arguments for its line (colour, line style).
-    """
-    if ax is None:
-        _, ax = plt.subplots()
-    for label, norms in curves.items():
-        relative = (norms / norms[-1]).cpu().numpy()
-        style = (styles or {}).get(label, {})
-        ax.semilogy(np.arange(len(relative)), relative, label=label, **style)
-    for lo, hi in windows or ():
-        ax.axvspan(lo - 0.5, hi + 0.5, color="gray", alpha=0.15, lw=0)
-    ax.set_xlabel("position $t$ in the sequence (0 is the start symbol)")
-    ax.set_ylabel("$\\|\\partial L / \\partial x_t\\|$ relative to last step")
-    ax.legend(fontsize=8)
-    return ax

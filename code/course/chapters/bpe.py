@@ -10,16 +10,10 @@ import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 
+import matplotlib.pyplot as plt
 import numpy as np
 
-from ..bpe import (
-    Pair,
-    Word,
-    count_pairs,
-    encode_word,
-    merge_ranks,
-    train_bpe,
-)
+from ..bpe import Pair, Word, count_pairs, encode_word, merge_ranks, train_bpe
 from ..bpe_fast import Trainer, train_bpe_fast
 from ..byte_bpe import ByteBPETokenizer, printable_to_bytes
 
@@ -98,8 +92,6 @@ def splits_html(tokenizer: ByteBPETokenizer, text: str, vocab_sizes: Sequence[in
 
 def plot_first_merges(tokenizer: ByteBPETokenizer, merge_counts: Sequence[int], n: int = 25):
     """Horizontal bars: the first ``n`` merges, ``left + right``, and their counts when merged."""
-    import matplotlib.pyplot as plt
-
     n = min(n, len(tokenizer.merges))
     labels = [
         f"{display_token(a)} + {display_token(b)} → {display_token(a + b)}"
@@ -121,8 +113,6 @@ def plot_compression(
     others: Mapping[str, tuple[int, float]] | None = None,
 ):
     """Bytes per token against vocabulary size; ``others`` adds labelled single points."""
-    import matplotlib.pyplot as plt
-
     fig, ax = plt.subplots()
     ax.plot(vocab_sizes, compression, marker="o", label="our byte-level BPE")
     markers = iter("s^Dv")
@@ -140,8 +130,6 @@ def plot_compression(
 
 def plot_token_lengths(distributions: Mapping[str, np.ndarray]):
     """Side-by-side bars: the fraction of tokens of each byte length, one colour per tokenizer."""
-    import matplotlib.pyplot as plt
-
     fig, ax = plt.subplots()
     width = 0.8 / len(distributions)
     for k, (label, fractions) in enumerate(distributions.items()):
@@ -209,8 +197,6 @@ def pair_counts_after(word_counts: Mapping[Word, int], merges: Sequence[Pair]) -
 def plot_trainer_speed(comparison: Mapping[str, object]):
     """Two panels from :func:`compare_trainers`: elapsed seconds of both trainers against the
     number of merges (log scale), and the speed-up of the fast one."""
-    import matplotlib.pyplot as plt
-
     reference, fast = comparison["reference_seconds"], comparison["fast_seconds"]
     steps = np.arange(1, len(fast) + 1)
     fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.6))

@@ -72,3 +72,29 @@ def plot_attention_heads(maps: torch.Tensor, labels: list[str], size: float = 2.
     fig.supxlabel("key (position attended to)", fontsize="small")
     fig.tight_layout()
     return fig
+
+
+def plot_bits_per_char(
+    curves: dict[str, tuple[list[float], list[float]]],
+    baselines: dict[str, dict[str, float]],
+):
+    """Validation loss in bits per character against training steps, one line per model.
+
+    ``curves[name] = (steps, bits)``; ``baselines[name] = {"unigram": bits, "bigram": bits}``
+    are drawn as horizontal lines in the colour of the model with the same name.
+    """
+    fig, ax = plt.subplots(figsize=(7, 4))
+    styles = {"unigram": ":", "bigram": "--"}
+    for name, (steps, bits) in curves.items():
+        (line,) = ax.plot(steps, bits, marker="o", markersize=3, label=f"{name} GPT")
+        for baseline, value in baselines.get(name, {}).items():
+            ax.axhline(value, color=line.get_color(), linestyle=styles.get(baseline, "-."),
+                       linewidth=1, label=f"{name} {baseline}")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("validation loss (bits per character)")
+    ax.legend(ncol=3, fontsize="small")
+    top = max(max(b for b in v.values()) for v in baselines.values()) if baselines else None
+    if top is not None:
+        ax.set_ylim(top=top + 1.0)
+    fig.tight_layout()
+    return fig
