@@ -8,7 +8,7 @@ from course.rnn_limits import (
     RecallAttention,
     RecallGRU,
     attention_layer_call,
-    input_gradient_norms,
+    gradient_by_distance,
     matrix_with_spectral_radius,
     rnn_layer_call,
     train_recall,
@@ -25,17 +25,17 @@ def test_spectral_radius_is_set(radius):
 
 def test_linear_rnn_gradients_decay_or_grow_like_the_radius():
     for radius in (0.8, 1.2):
-        norms = input_gradient_norms(matrix_with_spectral_radius(16, radius, seed=2), 40)
+        norms = gradient_by_distance(matrix_with_spectral_radius(16, radius, seed=2), 40)
         rate = np.exp(np.polyfit(np.arange(15, 40), np.log(norms[15:]), 1)[0])
         assert abs(rate - radius) < 0.03
 
 
 def test_identity_recurrence_keeps_gradient_and_tanh_shrinks_it():
-    norms = input_gradient_norms(torch.eye(8), 20, "linear")
+    norms = gradient_by_distance(torch.eye(8), 20, "linear")
     np.testing.assert_allclose(norms, 1.0, rtol=1e-6)
-    assert input_gradient_norms(torch.eye(8), 20, "tanh")[-1] < 1.0
+    assert gradient_by_distance(torch.eye(8), 20, "tanh")[-1] < 1.0
     with pytest.raises(ValueError):
-        input_gradient_norms(torch.eye(8), 5, "relu")
+        gradient_by_distance(torch.eye(8), 5, "relu")
 
 
 def test_timing_callables_return_sequences():

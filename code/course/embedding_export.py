@@ -15,6 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import torch
+
+from .pca import fit_pca, pca_encode
 
 _FORBIDDEN = ("\t", "\n", "\r")
 
@@ -94,19 +97,17 @@ def nearest_neighbours(
 
 
 def pca_2d(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Project centred vectors onto their two principal axes: ``(coords (N, 2), explained
-    variance share of each axis (2,))``. The sign of each axis is fixed so that its largest
-    loading is positive, so the picture does not flip between runs."""
+    """Project centred vectors onto their two principal axes (:func:`course.pca.fit_pca`, whose
+    signs make each axis's largest loading positive, so the picture does not flip between runs):
+    ``(coords (N, 2), explained variance share of each axis (2,))``."""
     vectors = np.asarray(vectors, dtype=np.float64)
     if vectors.ndim != 2 or vectors.shape[0] < 2 or vectors.shape[1] < 2:
         raise ValueError(f"need at least two vectors of dimension >= 2, got {vectors.shape}")
-    centred = vectors - vectors.mean(axis=0)  # (N, D)
-    _, singular, axes = np.linalg.svd(centred, full_matrices=False)  # axes (D, D)
-    axes = axes[:2]  # (2, D)
-    signs = np.sign(axes[np.arange(2), np.abs(axes).argmax(axis=1)])  # (2,)
-    axes = axes * signs[:, None]
-    share = singular[:2] ** 2 / np.sum(singular**2)
-    return centred @ axes.T, share  # (N, 2), (2,)
+    x = torch.from_numpy(vectors)  # (N, D)
+    pca = fit_pca(x, 2)
+    total = ((x - pca.mean) ** 2).sum() / (len(x) - 1)  # total variance
+    coords = pca_encode(pca, x)  # (N, 2)
+    return coords.numpy(), (pca.variances / total).numpy()  # (N, 2), (2,)
 
 
 def cosine_similarity(x: np.ndarray, y: np.ndarray) -> float:

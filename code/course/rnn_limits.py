@@ -30,7 +30,7 @@ def matrix_with_spectral_radius(size: int, radius: float, seed: int = 0) -> torc
     return (matrix * (radius / current)).float()
 
 
-def input_gradient_norms(
+def gradient_by_distance(
     recurrent: torch.Tensor,
     length: int,
     nonlinearity: str = "linear",
