@@ -74,7 +74,8 @@ def test_fit_lowers_the_loss_and_records_every_step():
     torch.manual_seed(0)
     data = spiral.make_spirals(40, 3, seed=0)
     net = spiral.TwoLayerNet(32, 3, "relu")
-    history = spiral.fit(net, data, data, steps=60, lr=1e-2, device=torch.device("cpu"))
+    history = spiral.train_classifier(net, data, data, steps=60, lr=1e-2,
+                                      device=torch.device("cpu"))
     assert len(history) == 60
     assert history["train_loss"][-1] < history["train_loss"][0]
     assert 0.0 <= spiral.accuracy_of(net, data) <= 1.0

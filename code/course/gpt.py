@@ -214,16 +214,6 @@ class GPT(nn.Module):
         if isinstance(module, nn.Linear) and module.bias is not None:
             nn.init.zeros_(module.bias)
 
-    def num_parameters(self, non_embedding: bool = False) -> int:
-        """Number of distinct parameters (the tied head is counted once).
-
-        ``non_embedding=True`` leaves out the token and position embeddings.
-        """
-        total = sum(p.numel() for p in self.parameters())  # parameters() skips duplicates
-        if non_embedding:
-            total -= self.token_embedding.weight.numel() + self.position_embedding.weight.numel()
-        return total
-
     def _check_idx(self, idx: torch.Tensor, offset: int = 0) -> None:
         if not isinstance(idx, torch.Tensor) or idx.dim() != 2 or idx.dtype != torch.long:
             raise ValueError("idx must be a (B, T) tensor of token ids (torch.long)")

@@ -136,6 +136,7 @@ def equal_compute_sweep(
     """
     from course.gpt import GPT, GPTConfig
     from course.lm_training import estimate_loss, train_lm
+    from course.training import count_parameters
 
     flops = float(_check_budget(flops))
     if len(widths) == 0:
@@ -152,7 +153,7 @@ def equal_compute_sweep(
             n_embd=int(width),
         )
         model = GPT(config).to(device)
-        n_params = model.num_parameters()
+        n_params = count_parameters(model)
         steps = max(1, round(flops / (FLOPS_PER_PARAMETER_TOKEN * n_params * tokens_per_step)))
         start = time.perf_counter()
         train_lm(

@@ -333,7 +333,7 @@ def strip_special(ids: list[int]) -> list[int]:
     return out
 
 
-def fit(
+def train_seq2seq(
     model: Seq2Seq,
     batches: list[tuple[torch.Tensor, ...]],
     *,

@@ -118,7 +118,7 @@ def full_batch(*tensors: torch.Tensor) -> list[tuple[torch.Tensor, ...]]:
     return [tuple(tensors)]
 
 
-def fit(
+def train_classifier(
     model: nn.Module,
     train_data: tuple[torch.Tensor, torch.Tensor],
     test_data: tuple[torch.Tensor, torch.Tensor],
@@ -152,7 +152,7 @@ def width_activation_sweep(
     *,
     seed: int = 0,
     device: torch.device | None = None,
-    **fit_kwargs,
+    **train_kwargs,
 ) -> dict[str, list[float]]:
     """Test accuracy of a :class:`TwoLayerNet` for every activation and hidden width.
 
@@ -165,7 +165,7 @@ def width_activation_sweep(
         for width in widths:
             torch.manual_seed(seed)
             model = TwoLayerNet(width, n_classes, activation)
-            fit(model, train_data, test_data, device=device, **fit_kwargs)
+            train_classifier(model, train_data, test_data, device=device, **train_kwargs)
             results[activation].append(accuracy_of(model, test_data, device))
     return results
 
