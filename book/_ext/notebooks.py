@@ -44,8 +44,8 @@ CACHE = REPO_ROOT / "_build" / ".jupyter_cache"
 EXECUTED = REPO_ROOT / ".executed"  # nbmake skips any path through a folder named _build
 INSTALL_TEMPLATE = """\
 # Colab and other fresh environments: install the course package when it is missing.
-# Where it is already installed (your own machine, Binder), only the first line acts: idle
-# PyTorch threads then sleep instead of spinning on a shared CPU (set before PyTorch loads).
+# Where it is already installed (your own machine, Binder), only the thread setting acts:
+# idle PyTorch threads sleep instead of spinning on a shared CPU (set before PyTorch loads).
 import importlib.util
 import os
 import subprocess

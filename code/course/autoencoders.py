@@ -384,7 +384,7 @@ def interpolate_in_latent_space(
 
 
 # ---------------------------------------------------------------------------------------------
-# Evaluation and pictures
+# Evaluation
 
 Reconstructor = Callable[[torch.Tensor], torch.Tensor]
 
@@ -434,5 +434,3 @@ def nearest_neighbour_accuracy(
         nearest = torch.cdist(chunk, train_codes).argmin(dim=1)  # (B,)
         hits += (train_labels[nearest] == test_labels[start : start + batch_size]).sum().item()
     return hits / len(test_codes)
-
-

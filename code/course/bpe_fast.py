@@ -119,5 +119,3 @@ def train_bpe_fast(
         if on_merge is not None:
             on_merge(len(merges) - 1, pair, count)
     return merges
-
-

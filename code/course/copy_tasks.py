@@ -102,5 +102,3 @@ def accuracy_by_length(
 def digits_text(ids: torch.Tensor) -> str:
     """The digits of a row of token ids, e.g. ``'40721'`` (special tokens dropped)."""
     return "".join(str(int(i) - DIGIT_OFFSET) for i in ids if int(i) >= DIGIT_OFFSET)
-
-

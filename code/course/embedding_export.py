@@ -104,10 +104,9 @@ def pca_2d(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if vectors.ndim != 2 or vectors.shape[0] < 2 or vectors.shape[1] < 2:
         raise ValueError(f"need at least two vectors of dimension >= 2, got {vectors.shape}")
     x = torch.from_numpy(vectors)  # (N, D)
-    pca = fit_pca(x, 2)
-    total = ((x - pca.mean) ** 2).sum() / (len(x) - 1)  # total variance
-    coords = pca_encode(pca, x)  # (N, 2)
-    return coords.numpy(), (pca.variances / total).numpy()  # (N, 2), (2,)
+    pca = fit_pca(x)  # every component, so their variances add up to the total
+    coords = pca_encode(pca, x, 2)  # (N, 2)
+    return coords.numpy(), (pca.variances[:2] / pca.variances.sum()).numpy()  # (N, 2), (2,)
 
 
 def cosine_similarity(x: np.ndarray, y: np.ndarray) -> float:

@@ -268,8 +268,3 @@ def _check_sizes(seq_len: int, head_dim: int) -> None:
     for name, value in (("seq_len", seq_len), ("head_dim", head_dim)):
         if not isinstance(value, int) or value < 1:
             raise ValueError(f"{name} must be a positive int, got {value!r}")
-
-
-# --- figures --------------------------------------------------------------------------------
-
-

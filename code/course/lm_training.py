@@ -126,5 +126,3 @@ def train_lm(
             recent = []
     model.eval()
     return history
-
-

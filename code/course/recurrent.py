@@ -173,7 +173,7 @@ def input_gradient_norms(
 
 
 # ---------------------------------------------------------------------------------------------
-# Pictures
+# What each unit does
 
 
 def mean_over_marked(values: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -205,5 +205,3 @@ def unit_selectivity(trace: LSTMTrace, mask: torch.Tensor) -> dict[str, torch.Te
         marked, unmarked = mean_over_marked(values, mask)
         result[name] = marked - unmarked  # (H,)
     return result
-
-

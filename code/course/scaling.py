@@ -184,8 +184,3 @@ def equal_compute_sweep(
             SweepRun(int(width), n_params, steps * tokens_per_step, steps, val_loss, seconds)
         )
     return runs
-
-
-# --- figures --------------------------------------------------------------------------------
-
-

@@ -351,5 +351,3 @@ def train_seq2seq(
         model, batches, sequence_loss, optimizer, epochs=epochs, device=torch.device(device),
         grad_clip=grad_clip,
     )
-
-

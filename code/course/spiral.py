@@ -171,7 +171,7 @@ def width_activation_sweep(
 
 
 # ---------------------------------------------------------------------------------------------
-# Pictures
+# What the layers see
 
 
 @torch.no_grad()

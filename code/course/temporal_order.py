@@ -245,9 +245,3 @@ def cell_after_first_symbol(trace: LSTMTrace, data: TemporalOrderData) -> dict[s
     after_first = trace.cell[rows, data.positions[:, 0].to(device)].cpu()  # (N, H)
     first_is_y = (data.labels // 2).bool()  # classes YX and YY
     return {"X": after_first[~first_is_y].mean(dim=0), "Y": after_first[first_is_y].mean(dim=0)}
-
-
-# ---------------------------------------------------------------------------------------------
-# Pictures
-
-

@@ -16,7 +16,6 @@ from .device import get_device
 Metric = Callable[[torch.Tensor, torch.Tensor], float]
 
 
-
 def trainable_parameters(model: nn.Module) -> list[nn.Parameter]:
     """The parameters an optimizer should update: those that require gradients (a frozen
     embedding table is left out; a weight shared by two layers appears once)."""
@@ -26,6 +25,7 @@ def trainable_parameters(model: nn.Module) -> list[nn.Parameter]:
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable scalars in ``model`` (a shared weight is counted once)."""
     return sum(p.numel() for p in trainable_parameters(model))
+
 
 @dataclass
 class History:

@@ -194,26 +194,6 @@ def pair_counts_after(word_counts: Mapping[Word, int], merges: Sequence[Pair]) -
     )
 
 
-def plot_trainer_speed(comparison: Mapping[str, object]):
-    """Two panels from :func:`compare_trainers`: elapsed seconds of both trainers against the
-    number of merges (log scale), and the speed-up of the fast one."""
-    reference, fast = comparison["reference_seconds"], comparison["fast_seconds"]
-    steps = np.arange(1, len(fast) + 1)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.6))
-    left.plot(steps, reference, label="reference (recount everything)")
-    left.plot(steps, fast, label="fast (incremental + heap)")
-    left.set_yscale("log")
-    left.set_xlabel("number of merges")
-    left.set_ylabel("CPU seconds")
-    left.legend()
-    right.plot(steps, comparison["speedup"], color="#009E73")
-    right.axhline(1.0, color="#555555", linewidth=1, linestyle="--")
-    right.set_xlabel("number of merges")
-    right.set_ylabel("speed-up (reference / fast)")
-    fig.tight_layout()
-    return fig
-
-
 def merge_timeline(
     trainer: Trainer,
     word_counts: Mapping[Word, int],
@@ -268,3 +248,23 @@ def compare_trainers(
         "fast_seconds": fast_time,
         "speedup": reference_time / fast_time,
     }
+
+
+def plot_trainer_speed(comparison: Mapping[str, object]):
+    """Two panels from :func:`compare_trainers`: elapsed seconds of both trainers against the
+    number of merges (log scale), and the speed-up of the fast one."""
+    reference, fast = comparison["reference_seconds"], comparison["fast_seconds"]
+    steps = np.arange(1, len(fast) + 1)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.6))
+    left.plot(steps, reference, label="reference (recount everything)")
+    left.plot(steps, fast, label="fast (incremental + heap)")
+    left.set_yscale("log")
+    left.set_xlabel("number of merges")
+    left.set_ylabel("CPU seconds")
+    left.legend()
+    right.plot(steps, comparison["speedup"], color="#009E73")
+    right.axhline(1.0, color="#555555", linewidth=1, linestyle="--")
+    right.set_xlabel("number of merges")
+    right.set_ylabel("speed-up (reference / fast)")
+    fig.tight_layout()
+    return fig
