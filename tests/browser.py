@@ -12,8 +12,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from layout import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 SITE = REPO_ROOT / "_build" / "html"
 NODE_MODULES = REPO_ROOT / ".node" / "node_modules"
 REPORTS = REPO_ROOT / "_build" / "reports"

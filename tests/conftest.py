@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from layout import REPO_ROOT
 
 # Property tests draw the same examples on every run (seeded, like everything else), and a slow
 # example on a loaded machine is not a failure: speed is the benchmarks' business.
 settings.register_profile("course", derandomize=True, deadline=None)
 settings.load_profile("course")
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
 
 

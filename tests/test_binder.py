@@ -14,8 +14,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from layout import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 
+import layout
 import pytest
 import yaml
 from browser import (
@@ -37,11 +38,8 @@ PAGE_WEIGHT_LIMIT_KIB = 600
 
 def _chapters() -> list[str]:
     """The toc's chapters that have code cells (those get launch buttons), as source paths."""
-    toc = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        files += [chapter["file"] for chapter in part.get("chapters", [])]
-    return [f for f in files if "```{code-cell}" in (REPO_ROOT / f"{f}.md").read_text("utf-8")]
+    chapters = layout.read_toc()
+    return [c.docname for c in chapters if "```{code-cell}" in c.source().read_text("utf-8")]
 
 
 def _axe(page) -> list[dict]:
@@ -164,12 +162,13 @@ def test_launch_buttons_open_this_chapter(browser, site_url, chapter):
         binder = page.locator("a[href*='mybinder.org']").first
         colab = page.locator("a[href*='colab.research.google.com']").first
         assert binder.is_visible() and colab.is_visible()
-        stem = chapter.rsplit("/", 1)[-1]
+        # both open the chapter's student notebook, which the repository holds beside it
+        assert (REPO_ROOT / f"{chapter}.ipynb").is_file()
         assert binder.get_attribute("href") == (
-            f"https://mybinder.org/v2/gh/{repo}/main?urlpath=lab/tree/{chapter}.md"
+            f"https://mybinder.org/v2/gh/{repo}/main?urlpath=lab/tree/{chapter}.ipynb"
         )
         assert colab.get_attribute("href") == (
-            f"https://colab.research.google.com/github/{repo}/blob/main/book/notebooks/{stem}.ipynb"
+            f"https://colab.research.google.com/github/{repo}/blob/main/{chapter}.ipynb"
         )
     finally:
         page.context.close()

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import course_pdf
+import layout
 import pytest
 import yaml
+from layout import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 SITE = REPO_ROOT / "_build" / "html"
-
-import course_pdf  # noqa: E402
 from browser import built_pages  # noqa: E402
 
 TOC = {
@@ -35,55 +35,8 @@ MIN_PAGES_PER_CHAPTER = 2  # the shortest chapters print on one or two pages, mo
 # ---------------------------------------------------------------------------------------
 
 
-def test_toc_order_gives_the_pages_with_their_parts():
-    chapters = course_pdf.toc_chapters(TOC)
-    assert [c.docname for c in chapters] == [
-        "book/intro",
-        "book/a",
-        "book/b",
-        "book/c",
-        "book/c-extra",
-    ]
-    assert [c.part for c in chapters] == [None, "Basics", "Basics", "Labs", "Labs"]
-    assert [c.number for c in chapters] == [1, 2, 3, 4, 5]
-    assert chapters[1].html_path == "book/a.html"
-    assert chapters[1].pdf_name == "a.pdf"
-
-
-def test_toc_without_parts():
-    toc = {"root": "intro", "chapters": [{"file": "one"}, {"file": "two"}]}
-    chapters = course_pdf.toc_chapters(toc)
-    assert [(c.docname, c.part) for c in chapters] == [
-        ("intro", None),
-        ("one", None),
-        ("two", None),
-    ]
-
-
-@pytest.mark.parametrize(
-    "toc",
-    [
-        {},
-        {"root": None},
-        {"root": "intro", "parts": [{"caption": "P", "chapters": "not a list"}]},
-        {"root": "intro", "chapters": [{"title": "no file"}]},
-        {"root": "intro", "chapters": [{"file": "a/x"}, {"file": "b/x"}]},  # both give x.pdf
-    ],
-)
-def test_bad_tables_of_contents_are_refused(toc):
-    with pytest.raises(ValueError):
-        course_pdf.toc_chapters(toc)
-
-
-def test_the_books_own_toc_reads(repo_root):
-    chapters = course_pdf.read_toc(repo_root / "_toc.yml")
-    toc = yaml.safe_load((repo_root / "_toc.yml").read_text(encoding="utf-8"))
-    assert chapters[0].docname == toc["root"]
-    assert len(chapters) == 1 + len(re.findall(r"file:", (repo_root / "_toc.yml").read_text()))
-
-
 def test_outline_nests_chapters_in_parts_in_order():
-    chapters = course_pdf.toc_chapters(TOC)
+    chapters = layout.toc_chapters(TOC)
     titles = ["Intro", "A", "B", "C", "C extra"]
     starts = [2, 4, 9, 12, 20]
     sections = [[], [("A one", 0), ("A two", 3)], [], [], []]
@@ -100,7 +53,7 @@ def test_outline_nests_chapters_in_parts_in_order():
 
 
 def test_outline_refuses_mismatched_lists():
-    chapters = course_pdf.toc_chapters(TOC)
+    chapters = layout.toc_chapters(TOC)
     with pytest.raises(ValueError):
         course_pdf.outline_plan(chapters, ["only one"], [0])
     with pytest.raises(ValueError):
@@ -131,7 +84,7 @@ def test_a_missing_chromium_says_how_to_install_it(tmp_path, monkeypatch):
 
 def test_a_site_lacking_a_chapter_is_refused(tmp_path):
     (tmp_path / "index.html").write_text("<html></html>")
-    chapters = course_pdf.toc_chapters(TOC)
+    chapters = layout.toc_chapters(TOC)
     with pytest.raises(course_pdf.SetupError, match="book/a.html"):
         course_pdf.check_site(tmp_path, chapters)
 
@@ -178,7 +131,7 @@ def test_the_print_cache_gives_back_only_what_was_printed_for_the_key(tmp_path):
 
 
 def test_front_matter_lists_every_chapter_with_its_first_page():
-    chapters = course_pdf.toc_chapters(TOC)
+    chapters = layout.toc_chapters(TOC)
     printed = [course_pdf.PrintedChapter(c, f"Title {c.number}", b"", [], False) for c in chapters]
     info = course_pdf.BookInfo("A <Book>", "Authors", "v1.2-3-gabc", _date(), "https://x.org/")
     page = course_pdf.front_matter_html(info, printed, [0, 1, 2, 3, 4, 5])
@@ -200,8 +153,8 @@ def _date():
 
 
 @pytest.fixture(scope="module")
-def toc_chapters() -> list[course_pdf.Chapter]:
-    return course_pdf.read_toc(REPO_ROOT / "_toc.yml")
+def toc_chapters() -> list[layout.Chapter]:
+    return layout.read_toc()
 
 
 @pytest.fixture(scope="module")

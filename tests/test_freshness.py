@@ -17,8 +17,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from layout import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 EXT_DIR = REPO_ROOT / "book" / "_ext"
 
 import freshness  # noqa: E402

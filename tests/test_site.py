@@ -8,14 +8,16 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import layout
 import nbformat
 import pytest
 import yaml
+from layout import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 SITE = REPO_ROOT / "_build" / "html"
 EXECUTED = REPO_ROOT / "_build" / "jupyter_execute"
 CACHE = REPO_ROOT / "_build" / ".jupyter_cache"
+
 
 import notebooks  # noqa: E402
 
@@ -96,10 +98,7 @@ def pages(site) -> dict[Path, _Page]:
 
 
 def _toc_files() -> list[str]:
-    toc = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    files += re.findall(r"file:\s*(\S+)", (REPO_ROOT / "_toc.yml").read_text())
-    return files
+    return [chapter.docname for chapter in layout.read_toc()]
 
 
 def test_every_toc_entry_was_built(site):

@@ -14,10 +14,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from xml.etree import ElementTree
 
+import layout
 import pytest
 import yaml
+from layout import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 SITE = Path(os.environ.get("COURSE_SITE") or REPO_ROOT / "_build" / "html")
 
 import course_versions as cv  # noqa: E402
@@ -52,8 +53,7 @@ def _parse(path: Path) -> _Head:
 
 
 def _toc_pages() -> list[str]:
-    text = (REPO_ROOT / "_toc.yml").read_text()
-    return [yaml.safe_load(text)["root"], *re.findall(r"file:\s*(\S+)", text)]
+    return [chapter.docname for chapter in layout.read_toc()]
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +151,10 @@ def test_every_chapter_has_social_card_metadata(site, build):
     assert not problems, "\n".join(problems)
 
 
-def test_the_switcher_list_is_valid(site, build):
+def test_the_switcher_list_is_valid(site, build, latest):
+    if latest is None:  # a release reads the latest build's list, by its address
+        assert not (site / cv.SWITCHER_FILE).exists(), "a release must not have its own list"
+        return
     entries = json.loads((site / cv.SWITCHER_FILE).read_text())
     assert isinstance(entries, list) and entries
     assert all({"name", "version", "url"} <= set(entry) for entry in entries), entries
@@ -174,8 +177,9 @@ def test_every_chapter_has_the_version_switcher_in_its_header(site, build):
         end_items = header.split("header-article-items__end")[-1]
         if start < 0 or "version-switcher__button" not in end_items:
             missing.append(f"{page}: no switcher at the end of the article header")
-        if f"theme_switcher_json_url = '{cv.SWITCHER_FILE}'" not in text:
-            missing.append(f"{page}: the switcher list is not read from {cv.SWITCHER_FILE}")
+        url = cv.switcher_url(build["baseurl"], build["version"])
+        if f"theme_switcher_json_url = '{url}'" not in text:
+            missing.append(f"{page}: the switcher list is not read from {url}")
         if f"theme_switcher_version_match = '{build['version']}'" not in text:
             missing.append(f"{page}: the switcher does not mark {build['version']}")
     assert not missing, "\n".join(missing)

@@ -1,14 +1,11 @@
-"""The generated student notebooks (book/notebooks/*.ipynb): present, in sync, installable."""
+"""The generated student notebooks (book/<chapter>.ipynb): present, in sync, installable."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import nbformat
+from layout import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
-import notebooks  # noqa: E402
+import notebooks
 
 
 def test_every_chapter_has_an_up_to_date_notebook():

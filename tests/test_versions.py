@@ -1,27 +1,32 @@
-"""The versioned site: switcher list, publishing into gh-pages, and the Sphinx settings."""
+"""The versioned site: the switcher list, publishing by the workflow, the Sphinx settings."""
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
+import course_versions as cv
 import pytest
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
-
-import course_versions as cv  # noqa: E402
+import yaml
+from layout import REPO_ROOT
 
 BASEURL = "https://foundations-to-transformers.github.io/course/"
 ROOT = "/course/"
+WORKFLOW = REPO_ROOT / ".github" / "workflows" / "book.yml"
+DEPLOY_ACTION = "JamesIves/github-pages-deploy-action"
 
 
 def make_site(folder: Path, version: str = cv.LATEST, marker: str = "new") -> Path:
     """A small built site, as the book build leaves it."""
     (folder / "book").mkdir(parents=True)
+    (folder / "_static").mkdir()
     (folder / "index.html").write_text(f"<p>{marker} {version}</p>")
     (folder / "book" / "intro.html").write_text(f"<p>{marker} intro {version}</p>")
-    cv.write_switcher(folder, cv.switcher_entries([], ROOT))
+    if version == cv.LATEST:  # a release reads the latest build's list
+        cv.write_switcher(folder, cv.switcher_entries([], ROOT))
     info = {"version": version, "site_path": ROOT}
     (folder / cv.BUILD_INFO_FILE).write_text(json.dumps(info))
     return folder
@@ -99,26 +104,83 @@ def test_robots_txt_names_the_sitemap():
     assert f"Sitemap: {BASEURL}sitemap.xml" in text.splitlines()
 
 
-# --- publishing --------------------------------------------------------------------------
+# --- publishing: the workflow's deploy steps, applied to a gh-pages folder -------------
+#
+# The workflow publishes with JamesIves/github-pages-deploy-action. `deploy` applies a step's
+# inputs as that action documents them: the folder's files are copied into `target-folder`
+# (default: the branch root), and with `clean` (default: true) whatever else is in that folder
+# goes, except `.git` and the `clean-exclude` patterns. These tests run the workflow's own
+# inputs, so a change of the workflow that would lose a release, or leave a version with no
+# switcher list, fails here.
 
 
-def test_publishing_latest_replaces_the_root_but_keeps_releases(tmp_path):
-    site = make_site(tmp_path / "site")
-    pages = make_pages(tmp_path / "pages", ["v2025.2", "v2026.1"])
-    cv.publish(site, pages)
+def deploy_steps() -> dict[str, dict]:
+    """The workflow's deploy steps, by name, with their inputs."""
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    steps = workflow["jobs"]["publish"]["steps"]
+    return {step["name"]: step for step in steps if DEPLOY_ACTION in step.get("uses", "")}
+
+
+def deploy(step: dict, workspace: Path, pages: Path, tag: str = "") -> None:
+    """Apply one deploy step to the gh-pages folder ``pages``, for the ref ``tag`` (or main)."""
+    inputs = {key: str(value).replace("${{ github.ref_name }}", tag)
+              for key, value in step["with"].items()}
+    source = workspace / inputs["folder"]
+    target = pages / inputs.get("target-folder", "")
+    target.mkdir(parents=True, exist_ok=True)
+    if inputs.get("clean", "true") != "false":
+        keep = [line.strip() for line in inputs.get("clean-exclude", "").splitlines() if line]
+        for item in target.iterdir():
+            if item.name == ".git" or any(fnmatch.fnmatch(item.name, k) for k in keep):
+                continue
+            shutil.rmtree(item) if item.is_dir() else item.unlink()
+    shutil.copytree(source, target, dirs_exist_ok=True)
+
+
+def publish(workspace: Path, pages: Path, site: Path, tag: str = "") -> None:
+    """Run the publish job's deploy steps for main (no ``tag``) or a release."""
+    shutil.rmtree(workspace / "_site", ignore_errors=True)
+    shutil.copytree(site, workspace / "_site")
+    cv.write_switcher(workspace / "_switcher", cv.switcher_entries(TAGS_NOW, ROOT))
+    for step in deploy_steps().values():
+        runs_for_tag = "tag" in step["if"]
+        if runs_for_tag == bool(tag):
+            deploy(step, workspace, pages, tag)
+
+
+TAGS_NOW = ["v2025.2", "v2026.1"]  # the repository's tags when the publish job runs
+
+
+def switcher_read_by(pages: Path, version: str) -> list[dict]:
+    """The switcher list a version's pages load, by its relative or absolute address."""
+    url = cv.switcher_url(BASEURL, version)
+    if url.startswith(BASEURL):  # an address on the site: the file in the pages at that path
+        path = pages / url[len(BASEURL):]
+    else:  # relative to the version's own folder
+        path = pages / cv.version_path(ROOT, version)[len(ROOT):] / url
+    return json.loads(path.read_text())
+
+
+def test_the_workflow_deploys_main_at_the_root_and_releases_in_their_folders():
+    steps = deploy_steps()
+    assert steps, f"no {DEPLOY_ACTION} step in the publish job"
+    for step in steps.values():
+        assert step["with"].get("branch", "gh-pages") == "gh-pages", step["name"]
+
+
+def test_publishing_main_replaces_the_root_but_keeps_releases(tmp_path):
+    pages = make_pages(tmp_path / "pages", ["v2025.2"])
+    publish(tmp_path, pages, make_site(tmp_path / "site"))
     assert "new latest" in (pages / "index.html").read_text()
     assert not (pages / "stale.html").exists()
     assert (pages / ".git" / "HEAD").is_file() and (pages / "CNAME").is_file()
-    assert (pages / ".nojekyll").is_file()
-    for tag in ("v2025.2", "v2026.1"):
-        assert f"old intro {tag}" in (pages / tag / "book" / "intro.html").read_text()
+    assert "old intro v2025.2" in (pages / "v2025.2" / "book" / "intro.html").read_text()
 
 
 def test_publishing_a_release_replaces_only_its_folder(tmp_path):
     pages = make_pages(tmp_path / "pages", ["v2025.2", "v2026.1"])
     (pages / "v2026.1" / "removed.html").write_text("gone in the new build")
-    site = make_site(tmp_path / "site", "v2026.1")
-    cv.publish(site, pages, "v2026.1")
+    publish(tmp_path, pages, make_site(tmp_path / "site", "v2026.1"), "v2026.1")
     assert "new intro v2026.1" in (pages / "v2026.1" / "book" / "intro.html").read_text()
     assert not (pages / "v2026.1" / "removed.html").exists()
     assert "old intro v2025.2" in (pages / "v2025.2" / "book" / "intro.html").read_text()
@@ -126,82 +188,28 @@ def test_publishing_a_release_replaces_only_its_folder(tmp_path):
     assert (pages / "stale.html").is_file()  # the root is the latest build's business
 
 
-def test_a_new_release_is_listed_by_every_published_version(tmp_path):
-    pages = make_pages(tmp_path / "pages", ["v2025.2", "v2026.9"])
-    written = cv.publish(make_site(tmp_path / "site", "v2026.10"), pages, "v2026.10")
-    expected = ["latest", "v2026.10", "v2026.9", "v2025.2"]
-    assert len(written) == 4
-    for folder in (pages, pages / "v2025.2", pages / "v2026.9", pages / "v2026.10"):
-        entries = switcher(folder)
-        assert [e["version"] for e in entries] == expected, folder
-        assert [e for e in entries if e.get("preferred")] == [entries[0]]
+def test_every_version_lists_a_new_release_and_every_entry_resolves(tmp_path):
+    pages = make_pages(tmp_path / "pages", ["v2025.2"])  # published before v2026.1 existed
+    publish(tmp_path, pages, make_site(tmp_path / "site", "v2026.1"), "v2026.1")
+    for version in ("latest", "v2025.2", "v2026.1"):
+        entries = switcher_read_by(pages, version)
+        assert [e["version"] for e in entries] == ["latest", *TAGS_NOW[::-1]], version
+        for entry in entries:
+            assert (pages / entry["url"][len(ROOT):] / "index.html").is_file(), entry
 
 
-def test_every_switcher_url_resolves_in_the_published_site(tmp_path):
-    pages = make_pages(tmp_path / "pages", ["v2025.2"])
-    cv.publish(make_site(tmp_path / "tag", "v2026.1"), pages, "v2026.1")
-    cv.publish(make_site(tmp_path / "latest"), pages)
-    for entry in switcher(pages / "v2026.1"):
-        assert entry["url"].startswith(ROOT) and entry["url"].endswith("/"), entry
-        folder = pages / entry["url"][len(ROOT) :]
-        assert (folder / "index.html").is_file(), entry
-        assert (folder / cv.SWITCHER_FILE).is_file(), entry
+def test_a_release_reads_the_latest_list_by_its_address_and_latest_by_a_relative_one():
+    assert cv.switcher_url(BASEURL, "latest") == cv.SWITCHER_FILE
+    assert cv.switcher_url(BASEURL, "v2026.1") == BASEURL + cv.SWITCHER_FILE
+    assert cv.switcher_url(BASEURL.rstrip("/"), "v2026.1") == BASEURL + cv.SWITCHER_FILE
 
 
-def test_the_first_release_before_any_latest_lists_only_what_exists(tmp_path):
-    pages = tmp_path / "pages"
-    pages.mkdir()
-    cv.publish(make_site(tmp_path / "site", "v2026.1"), pages, "v2026.1")
-    assert [e["version"] for e in switcher(pages / "v2026.1")] == ["v2026.1"]
-
-
-def test_a_site_without_index_html_is_refused(tmp_path):
-    site = make_site(tmp_path / "site")
-    (site / "index.html").unlink()
-    with pytest.raises(ValueError, match="no index.html"):
-        cv.publish(site, make_pages(tmp_path / "pages"))
-
-
-def test_a_site_not_built_by_the_book_is_refused(tmp_path):
-    site = make_site(tmp_path / "site")
-    (site / cv.BUILD_INFO_FILE).unlink()
-    with pytest.raises(ValueError, match="not built with course_versions"):
-        cv.publish(site, make_pages(tmp_path / "pages"))
-
-
-def test_a_bad_tag_is_refused_before_anything_changes(tmp_path):
-    pages = make_pages(tmp_path / "pages")
-    before = sorted(p.relative_to(pages) for p in pages.rglob("*"))
-    with pytest.raises(ValueError, match="not a release tag"):
-        cv.publish(make_site(tmp_path / "site", "v2026.1"), pages, "2026.1")
-    assert sorted(p.relative_to(pages) for p in pages.rglob("*")) == before
-
-
-@pytest.mark.parametrize(("built", "tag"), [("latest", "v2026.1"), ("v2026.1", None),
-                                            ("v2026.1", "v2026.2")])
-def test_a_site_built_as_another_version_is_refused(tmp_path, built, tag):
-    site = make_site(tmp_path / "site", built)
-    with pytest.raises(ValueError, match="COURSE_VERSION"):
-        cv.publish(site, make_pages(tmp_path / "pages"), tag)
-
-
-def test_missing_or_overlapping_pages_are_refused(tmp_path):
-    site = make_site(tmp_path / "site")
-    with pytest.raises(ValueError, match="not a folder"):
-        cv.publish(site, tmp_path / "nowhere")
-    with pytest.raises(ValueError, match="must not overlap"):
-        cv.publish(site, tmp_path)
-
-
-def test_the_command_line_reports_errors_clearly(tmp_path, capsys):
-    pages = make_pages(tmp_path / "pages")
-    site = make_site(tmp_path / "site")
-    assert cv.main(["publish", "--site", str(site), "--pages", str(pages), "--tag", "x1"]) == 2
-    assert "'x1' is not a release tag" in capsys.readouterr().err
-    assert cv.main(["publish", "--site", str(tmp_path), "--pages", str(pages)]) == 2
-    assert "no index.html" in capsys.readouterr().err
-    assert cv.main(["publish", "--site", str(site), "--pages", str(pages)]) == 0
-    assert "1 switcher file(s)" in capsys.readouterr().out
+def test_the_command_line_writes_the_list_of_the_repository_tags(tmp_path, capsys):
+    assert cv.main(["switcher", "--out", str(tmp_path), "--baseurl", BASEURL]) == 0
+    entries = switcher(tmp_path)
+    assert entries[0]["version"] == "latest" and entries[0]["url"] == ROOT
+    assert entries == cv.switcher_entries(cv.git_tags(REPO_ROOT), ROOT)
+    assert str(tmp_path / cv.SWITCHER_FILE) in capsys.readouterr().out
 
 
 # --- Sphinx settings ---------------------------------------------------------------------
@@ -232,7 +240,7 @@ def test_a_release_build_points_its_404_page_and_metadata_at_its_folder(monkeypa
     assert 'href="/course/v2026.1/"' in config.notfound_context["body"]
     assert config.ogp_site_url == BASEURL + "v2026.1/"
     assert config.html_theme_options["switcher"] == {
-        "json_url": cv.SWITCHER_FILE, "version_match": "v2026.1"
+        "json_url": BASEURL + cv.SWITCHER_FILE, "version_match": "v2026.1"
     }
     assert not hasattr(config, "sitemap_url_scheme")  # releases are not advertised
 

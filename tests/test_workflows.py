@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 import yaml
+from layout import REPO_ROOT
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((REPO_ROOT / ".github" / "workflows").glob("*.yml"))
 NODE_MODULES = REPO_ROOT / ".node" / "node_modules"
 
@@ -44,20 +43,16 @@ def test_permissions_are_least_privilege():
                 assert "publish" in name, (path.name, name)
 
 
-def test_main_and_release_tags_are_published_to_gh_pages():
+def test_only_pushes_to_main_and_release_tags_publish():
+    """What a publication does is tested by running its deploy steps (tests/test_versions.py);
+    here, which events start one."""
     workflow = yaml.safe_load((REPO_ROOT / ".github" / "workflows" / "book.yml").read_text())
     triggers = workflow[True]  # YAML 1.1 reads the key `on` as True
-    assert triggers["push"]["branches"] == ["main"]
-    assert triggers["push"]["tags"] == ["v*"]
-    build, publish = workflow["jobs"]["build"], workflow["jobs"]["publish"]
-    assert "permissions" not in build, "the build job runs with the read-only default"
+    assert triggers["push"] == {"branches": ["main"], "tags": ["v*"]}
+    publish = workflow["jobs"]["publish"]
     assert publish["needs"] == "build"
-    assert publish["permissions"] == {"contents": "write"}
     assert "refs/heads/main" in publish["if"] and "refs/tags/v" in publish["if"]
-    assert "COURSE_VERSION" in build["env"] and "ref_name" in build["env"]["COURSE_VERSION"]
-    script = "\n".join(step.get("run", "") for step in publish["steps"])
-    assert "course_versions.py publish" in script and "push origin gh-pages" in script
-    assert not any("deploy-pages" in step.get("uses", "") for step in publish["steps"])
+    assert "COURSE_VERSION" in workflow["jobs"]["build"]["env"]
 
 
 def test_the_workflow_runs_what_ci_runs():

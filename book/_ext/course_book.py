@@ -1,8 +1,7 @@
 """The book's own Sphinx extension.
 
 - Re-executes a chapter when the course code it imports changes (see ``freshness``).
-- Points each chapter's Colab button at its generated student notebook (``book/notebooks``).
-- Gives every page a meta description and a footer naming the version it was built from.
+- Gives every page a footer naming the version it was built from.
 - ``{papers-table}``: the table of hosted and linked papers, from ``references/papers.yml``;
   the hosted PDFs are fetched through the course's data layer and published under ``papers/``.
 """
@@ -19,6 +18,7 @@ import yaml
 from docutils import nodes
 from docutils.parsers.rst import Directive
 from jupyter_cache import get_cache
+from layout import REPO_ROOT
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
@@ -27,11 +27,9 @@ import freshness
 import gitinfo
 
 LOGGER = logging.getLogger(__name__)
-REPO_ROOT = freshness.REPO_ROOT
+
 PAPERS_MANIFEST = REPO_ROOT / "references" / "papers.yml"
-NOTEBOOKS_DIR = "book/notebooks"  # generated student notebooks, relative to the repository
 PAPERS_OUTDIR = "papers"
-DESCRIPTION_LIMIT = 160
 
 
 # ---------------------------------------------------------------------------------------
@@ -125,57 +123,6 @@ def on_env_updated(app: Sphinx, env: BuildEnvironment) -> list[str]:
         rendered[name] = freshness.stamp_new_records(cache_path, source, deps)
     env.course_rendered_records = rendered
     return []
-
-
-# ---------------------------------------------------------------------------------------
-# Page context: Colab link, meta description
-# ---------------------------------------------------------------------------------------
-
-
-def _colab_url(app: Sphinx, pagename: str) -> str | None:
-    options = app.config.html_theme_options
-    colab = options.get("launch_buttons", {}).get("colab_url", "").rstrip("/")
-    repo = options.get("repository_url", "").rstrip("/")
-    if not colab or "github.com/" not in repo:
-        return None
-    branch = options.get("repository_branch") or "main"
-    org_repo = repo.split("github.com/")[-1]
-    return f"{colab}/github/{org_repo}/blob/{branch}/{NOTEBOOKS_DIR}/{Path(pagename).name}.ipynb"
-
-
-def _page_description(app: Sphinx, pagename: str, doctree: nodes.document | None) -> str | None:
-    meta = app.env.metadata.get(pagename, {})
-    text = meta.get("description")
-    if not text and doctree is not None:
-        for paragraph in doctree.findall(nodes.paragraph):
-            candidate = " ".join(paragraph.astext().split())
-            if len(candidate) > 40:
-                text = candidate
-                break
-    if not text:
-        return None
-    text = " ".join(str(text).split())
-    if len(text) > DESCRIPTION_LIMIT:
-        text = text[: DESCRIPTION_LIMIT - 1].rsplit(" ", 1)[0] + "…"
-    return text
-
-
-def on_html_page_context(
-    app: Sphinx, pagename: str, templatename: str, context: dict, doctree: nodes.document | None
-) -> None:
-    """Rewrite the Colab button to the student notebook and add the meta description."""
-    for group in context.get("header_buttons", []):
-        if group.get("label") != "launch-buttons":
-            continue
-        for button in group.get("buttons", []):
-            if button.get("text") == "Colab":
-                url = _colab_url(app, pagename)
-                if url:
-                    button["url"] = url
-    description = _page_description(app, pagename, doctree)
-    if description:
-        tag = f'<meta name="description" content="{html.escape(description, quote=True)}" />\n'
-        context["metatags"] = context.get("metatags", "") + tag
 
 
 # ---------------------------------------------------------------------------------------
@@ -298,7 +245,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("config-inited", on_config_inited)
     app.connect("env-get-outdated", on_env_get_outdated)
     app.connect("env-updated", on_env_updated)
-    app.connect("html-page-context", on_html_page_context, priority=600)
     app.connect("build-finished", publish_papers)
     app.connect("build-finished", publish_generated, priority=400)  # before pages are sized
     app.add_directive("papers-table", PapersTable)

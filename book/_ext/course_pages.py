@@ -34,12 +34,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from layout import STATIC_DIR
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
 LOGGER = logging.getLogger(__name__)
 RENDERER = Path(__file__).with_name("render_math.cjs")
-FAVICON = Path(__file__).resolve().parents[1] / "_static" / "favicon.svg"
+FAVICON = STATIC_DIR / "favicon.svg"
 MATHJAX_DIR = "_static/mathjax"
 FONT_DIR = MATHJAX_DIR + "/output/chtml/fonts/woff-v2"
 
@@ -187,7 +188,11 @@ def render_page_maths(page: str, depth: int, setup: tuple[str, Path],
 
 
 def drop_icon_script(page: str) -> str:
-    """Remove Font Awesome's 1.5 MB script: the theme's stylesheet already draws its icons."""
+    """Remove Font Awesome's 1.5 MB script: the theme's stylesheet already draws its icons.
+
+    Upstream: pydata/pydata-sphinx-theme#2379 (the script's size) and #2115 (it blocks the
+    first paint); pydata/pydata-sphinx-theme#2494 replaces it by a small one.
+    """
     return FONT_AWESOME_JS.sub("", page)
 
 
@@ -196,6 +201,8 @@ def name_buttons_by_their_text(page: str) -> str:
 
     The theme labels them "Search" and "Version switcher list" while they show "Search Ctrl+K"
     and the version; speech-input users say what they see (WCAG 2.5.3, Label in Name).
+    Upstream: the labels are set in pydata-sphinx-theme's ``search-button-field.html`` and
+    ``version-switcher.html`` components; no issue about them was found there (December 2026).
     """
     return MISLABELLED_BUTTON.sub(lambda match: match["open"], page)
 
@@ -203,8 +210,8 @@ def name_buttons_by_their_text(page: str) -> str:
 def fix_citation_roles(page: str) -> str:
     """Make bibliography entries list items of their ``role="list"`` container.
 
-    Docutils marks them ``doc-biblioentry``, a role ARIA 1.2 deprecates and that leaves the
-    list without the items it must contain.
+    Docutils marks them ``doc-biblioentry``, a role DPUB-ARIA 1.1 deprecates (w3c/dpub-aria#22:
+    use list items instead) and that leaves the list without the items it must contain.
     """
     return page.replace('role="doc-biblioentry"', 'role="listitem"')
 
@@ -453,8 +460,14 @@ def optimise_site(app: Sphinx, exception: Exception | None) -> None:
 
 
 def drop_duplicate_scripts(context: dict[str, Any]) -> None:
-    """Keep one copy of each script: extensions set up twice add their inline ones twice,
-    and a repeated ``const`` declaration is an error in the browser."""
+    """Keep one copy of each inline script.
+
+    No extension is set up twice: Sphinx 7 itself adds twice an inline script that an extension
+    registers after the builder has started (sphinx-thebe's ``const THEBE_JS_URL = ...`` and
+    sphinx-togglebutton's selector), once under the file name ``None`` and once under ``''``,
+    and the repeated ``const`` is an error in the browser. Fixed upstream in Sphinx 8.2
+    (sphinx-doc/sphinx#13402); Jupyter Book 1 keeps Sphinx below 8, so the copy is dropped here.
+    """
     seen: set[tuple[str, str]] = set()
     unique = []
     for script in context.get("script_files", []):

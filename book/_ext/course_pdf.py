@@ -38,11 +38,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from layout import REPO_ROOT, STATIC_DIR, Chapter, read_toc
 
 import gitinfo
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-STATIC_DIR = Path(__file__).resolve().parents[1] / "_static"
 PRINT_CSS = "course-print.css"
 SCREEN_CSS = "course-pdf.css"
 PDF_DIR = "pdf"  # inside the built site
@@ -63,25 +62,6 @@ class SetupError(RuntimeError):
 # ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Chapter:
-    """One page of the book, in ``_toc.yml`` order."""
-
-    docname: str  # e.g. "book/gpt"
-    part: str | None  # the part's caption; None for the root page and part-less chapters
-    number: int  # 1-based position in the book
-
-    @property
-    def html_path(self) -> str:
-        """The page's path inside the built site."""
-        return f"{self.docname}.html"
-
-    @property
-    def pdf_name(self) -> str:
-        """The file name of the chapter's own PDF."""
-        return f"{Path(self.docname).name}.pdf"
-
-
 @dataclass
 class OutlineItem:
     """A bookmark: a title, the 0-based page it opens and its children."""
@@ -98,47 +78,6 @@ def slugify(title: str) -> str:
     if not slug:
         raise ValueError(f"cannot make a file name from the title {title!r}")
     return slug
-
-
-def _docname(entry: Any, where: str) -> str:
-    if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
-        raise ValueError(f"{where}: expected an entry with 'file', got {entry!r}")
-    return re.sub(r"\.(md|ipynb|rst)$", "", entry["file"].strip().strip("/"))
-
-
-def _flatten(entries: Any, part: str | None, where: str) -> list[tuple[str, str | None]]:
-    if not isinstance(entries, list):
-        raise ValueError(f"{where}: expected a list of chapters, got {entries!r}")
-    found = []
-    for entry in entries:
-        found.append((_docname(entry, where), part))
-        found += _flatten(entry.get("sections", []), part, where)
-    return found
-
-
-def toc_chapters(toc: dict[str, Any]) -> list[Chapter]:
-    """The book's pages in reading order, from a parsed ``_toc.yml`` (jb-book format)."""
-    if not isinstance(toc, dict) or not isinstance(toc.get("root"), str):
-        raise ValueError("the table of contents has no 'root' page")
-    pages: list[tuple[str, str | None]] = [(_docname({"file": toc["root"]}, "root"), None)]
-    if "parts" in toc:
-        for index, part in enumerate(toc["parts"] or []):
-            caption = part.get("caption") or f"Part {index + 1}"
-            pages += _flatten(part.get("chapters"), caption, f"part {caption!r}")
-    else:
-        pages += _flatten(toc.get("chapters", []), None, "chapters")
-    names = [Path(name).name for name, _ in pages]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        raise ValueError(f"pages share a file name, so their PDFs would clash: {duplicates}")
-    return [Chapter(name, part, i + 1) for i, (name, part) in enumerate(pages)]
-
-
-def read_toc(path: Path) -> list[Chapter]:
-    """The book's pages in reading order, from ``_toc.yml``."""
-    if not path.is_file():
-        raise SetupError(f"no table of contents at {path}")
-    return toc_chapters(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
 def outline_plan(
@@ -718,7 +657,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         book = make_pdfs(args.site, args.toc, args.config, args.chromium)
-    except (SetupError, ValueError) as error:
+    except (SetupError, OSError, ValueError) as error:
         print(f"course_pdf: {error}", file=sys.stderr)
         return 1
     pages = _page_count(book.read_bytes())
@@ -745,7 +684,7 @@ def _toc_docnames(app: Any) -> set[str]:
         toc_path = Path(app.srcdir) / toc_path
     try:
         return {chapter.docname for chapter in read_toc(toc_path)}
-    except (SetupError, ValueError):
+    except (OSError, ValueError):
         return set()
 
 

@@ -1,28 +1,26 @@
 """Published versions of the site, its 404 page, sitemap and social-card metadata.
 
 The latest book (``main``) is published at the site root (``…/course/``) and each release tag
-``vYYYY.N`` under its own folder (``…/course/vYYYY.N/``), in the ``gh-pages`` branch.
+``vYYYY.N`` under its own folder (``…/course/vYYYY.N/``), in the ``gh-pages`` branch, by a
+maintained deploy action (``.github/workflows/book.yml``).
 
 Sphinx side (loaded by ``course_book``):
 
 - the version being built comes from ``COURSE_VERSION`` (unset or ``latest``: the root build;
   otherwise a release tag such as ``v2026.1``);
-- pydata-sphinx-theme's version switcher in every page's header, fed by
-  ``_static/switcher.json`` (written by the build: ``latest`` and the ``v*`` git tags, newest
-  first). Its ``json_url`` is relative, so the theme's script fetches the file from the version
-  being read, on the same site, wherever that version is served;
+- pydata-sphinx-theme's version switcher in every page's header. There is one list, the root's
+  ``_static/switcher.json`` (``latest`` and the ``v*`` git tags, newest first): the latest build
+  writes it and reads it by a relative address; a release reads it by its absolute address, so
+  a release published years ago lists the releases made after it without being rewritten;
 - a 404 page (sphinx-notfound-page) whose links are absolute paths under the version's folder;
 - a sitemap and ``robots.txt`` (root build only: old versions are not advertised);
-- Open Graph and Twitter card metadata with a static social-card image.
+- Open Graph and Twitter card metadata (sphinxext-opengraph) with the committed social card
+  ``book/_static/social-card.png``, and each page's meta description: its own
+  (``myst.html_meta.description`` in the front matter), else sphinxext-opengraph's from its text.
 
-Publishing side, without Sphinx::
+Command line, for publishing a release (the root's list then names it)::
 
-    python book/_ext/course_versions.py publish --site _build/html --pages <gh-pages checkout>
-    python book/_ext/course_versions.py publish --site _build/html --pages <...> --tag v2026.1
-
-A root build replaces everything at the root of the checkout except the version folders (and
-``.git``, ``CNAME``); a tag build replaces its own folder. Then the switcher file of every
-published version is rewritten, so that old versions list the new ones.
+    python book/_ext/course_versions.py switcher --out DIR   # writes DIR/_static/switcher.json
 """
 
 from __future__ import annotations
@@ -32,12 +30,13 @@ import html
 import json
 import os
 import re
-import shutil
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+from layout import CONFIG_FILE, REPO_ROOT, STATIC_DIR
 
 import gitinfo
 
@@ -50,13 +49,12 @@ LATEST = "latest"
 TAG_PATTERN = re.compile(r"v\d[0-9A-Za-z._-]*")
 SWITCHER_FILE = "_static/switcher.json"
 BUILD_INFO_FILE = "_static/course-build.json"  # what was built: version and site path
-STATIC_DIR = Path(__file__).resolve().parents[1] / "_static"  # book/_static: copied to _static/
-SOCIAL_CARD_OUT = "_static/social-card.png"  # drawn by social_card.py
+SOCIAL_CARD_OUT = "_static/social-card.png"  # the committed book/_static/social-card.png
+DESCRIPTION_LIMIT = 160  # characters a search result shows of a page's description
 STYLESHEET = "course-versions.css"
 SWITCHER_COMPONENT = "version-switcher"
 HEADER_BUTTONS = "article-header-buttons.html"
 SITEMAP_EXCLUDES = ["404.html", "genindex.html", "search.html", "prf-*.html"]  # not chapters
-KEEP_AT_ROOT = {".git", "CNAME"}  # never replaced by a root build (CNAME: a custom domain)
 
 
 # ---------------------------------------------------------------------------------------
@@ -125,6 +123,14 @@ def switcher_entries(tags: Iterable[str], root: str, latest: bool = True) -> lis
     return entries
 
 
+def switcher_url(baseurl: str | None, version: str) -> str:
+    """Where a version's pages read the switcher list: the latest build its own file (relative,
+    so a local copy of the site works offline), a release the latest build's, by its address."""
+    if version == LATEST or not baseurl:
+        return SWITCHER_FILE  # pydata's script resolves it against the version's root folder
+    return baseurl.rstrip("/") + "/" + SWITCHER_FILE
+
+
 def write_switcher(folder: Path, entries: list[dict]) -> Path:
     """Write the switcher list into the site (or published version) at ``folder``."""
     target = folder / SWITCHER_FILE
@@ -139,7 +145,7 @@ def robots_txt(baseurl: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-# Publishing into a checkout of the gh-pages branch
+# What the build leaves for the publisher, and the switcher list it publishes
 # ---------------------------------------------------------------------------------------
 
 
@@ -157,87 +163,24 @@ def read_build_info(site: Path) -> dict:
     return info
 
 
-def published_tags(pages: Path) -> list[str]:
-    """The release folders in the published site, newest first."""
-    return sort_tags(
-        p.name for p in Path(pages).iterdir() if p.is_dir() and TAG_PATTERN.fullmatch(p.name)
-    )
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    else:
-        path.unlink()
-
-
-def _copy_into(site: Path, target: Path) -> None:
-    for item in site.iterdir():
-        if item.is_dir():
-            shutil.copytree(item, target / item.name, symlinks=True)
-        else:
-            shutil.copy2(item, target / item.name)
-
-
-def publish(site: Path, pages: Path, tag: str | None = None) -> list[Path]:
-    """Put the built ``site`` into the gh-pages checkout ``pages`` and refresh every switcher.
-
-    Without ``tag`` the site is the latest version: everything at the root of ``pages`` is
-    replaced except the release folders (and ``.git``, ``CNAME``). With ``tag`` only the folder
-    ``pages/<tag>`` is replaced. Returns the switcher files written.
-    """
-    site, pages = Path(site).resolve(), Path(pages).resolve()
-    version = LATEST if tag is None else check_tag(tag)
-    info = read_build_info(site)
-    if info["version"] != version:
-        built = "the latest version" if info["version"] == LATEST else info["version"]
-        wanted = "the latest version (no --tag)" if version == LATEST else version
-        raise ValueError(
-            f"{site} was built as {built}, not as {wanted}: set {VERSION_ENV} when building"
-        )
-    if not pages.is_dir():
-        raise ValueError(f"{pages} is not a folder: give a checkout of the gh-pages branch")
-    if site == pages or pages in site.parents or site in pages.parents:
-        raise ValueError(f"the site ({site}) and the pages checkout ({pages}) must not overlap")
-
-    if version == LATEST:
-        for item in pages.iterdir():
-            is_release = item.is_dir() and TAG_PATTERN.fullmatch(item.name)
-            if item.name not in KEEP_AT_ROOT and not is_release:
-                _remove(item)
-        _copy_into(site, pages)
-    else:
-        target = pages / version
-        if target.exists():
-            _remove(target)
-        target.mkdir()
-        _copy_into(site, target)
-    (pages / ".nojekyll").touch()  # GitHub Pages: serve _static and friends as they are
-
-    root = info["site_path"]
-    entries = switcher_entries(published_tags(pages), root, (pages / "index.html").is_file())
-    folders = [pages, *(pages / t for t in published_tags(pages))]
-    return [write_switcher(f, entries) for f in folders if (f / SWITCHER_FILE).is_file()]
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``publish --site DIR --pages DIR [--tag vX]``."""
+    """Command line: ``switcher --out DIR [--baseurl URL]``, the list every version reads."""
     parser = argparse.ArgumentParser(
-        description="Publish a built site into a checkout of the gh-pages branch."
+        description="Write the version switcher's list (latest and the release tags)."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    command = commands.add_parser("publish", help="publish the latest version or a release")
-    command.add_argument("--site", type=Path, required=True, help="the built site (_build/html)")
-    command.add_argument("--pages", type=Path, required=True, help="a gh-pages checkout")
-    command.add_argument("--tag", help="the release tag (vYYYY.N); omit for the latest version")
+    command = commands.add_parser("switcher", help="write DIR/_static/switcher.json")
+    command.add_argument("--out", type=Path, required=True, help="the folder to write into")
+    command.add_argument("--baseurl", help="the site's address (default: html.baseurl)")
     args = parser.parse_args(argv)
-    try:
-        written = publish(args.site, args.pages, args.tag)
-    except ValueError as error:
-        print(f"course_versions: {error}", file=sys.stderr)
-        return 2
-    where = f"{args.pages}/{args.tag}" if args.tag else str(args.pages)
-    print(f"published {args.site} to {where}; {len(written)} switcher file(s) rewritten")
+    baseurl = args.baseurl
+    if baseurl is None:
+        import yaml
+
+        baseurl = yaml.safe_load(CONFIG_FILE.read_text(encoding="utf-8"))["html"]["baseurl"]
+    tags = git_tags(REPO_ROOT)
+    written = write_switcher(args.out, switcher_entries(tags, site_path(baseurl)))
+    print(f"wrote {written}")
     return 0
 
 
@@ -282,8 +225,8 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
 
     if config.html_theme in ("sphinx_book_theme", "pydata_sphinx_theme"):
         options = config.html_theme_options
-        # relative: pydata's script resolves it against the version's root folder
-        options["switcher"] = {"json_url": SWITCHER_FILE, "version_match": version}
+        options["switcher"] = {"json_url": switcher_url(config.html_baseurl, version),
+                               "version_match": version}
         options["check_switcher"] = False  # the file is written by this build, not read from src
         end = options.get("article_header_end") or [HEADER_BUTTONS]
         end = [end] if isinstance(end, str) else list(end)
@@ -303,7 +246,9 @@ def on_config_inited(app: Sphinx, config: Config) -> None:
     config.ogp_image = SOCIAL_CARD_OUT
     config.ogp_image_alt = f"{name}: an open course"
     config.ogp_social_cards = {"enable": False}
-    config.ogp_enable_meta_description = False  # course_book writes the meta description
+    # a page's own description (front matter: myst.html_meta.description) wins; else its text
+    config.ogp_enable_meta_description = True
+    config.ogp_description_length = DESCRIPTION_LIMIT
     config.ogp_custom_meta_tags = ['<meta name="twitter:card" content="summary_large_image" />']
 
 
@@ -326,14 +271,16 @@ def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
         return
     outdir = Path(app.outdir)
     version, root = app.course_version, app.course_site_path  # type: ignore[attr-defined]
-    tags = git_tags(Path(app.srcdir)) + ([] if version == LATEST else [version])
-    write_switcher(outdir, switcher_entries(tags, root))
     info = {"version": version, "site_path": root}
     (outdir / BUILD_INFO_FILE).write_text(json.dumps(info) + "\n", encoding="utf-8")
-    if version == LATEST and app.config.html_baseurl:
-        (outdir / "robots.txt").write_text(robots_txt(app.config.html_baseurl), encoding="utf-8")
-    elif version != LATEST:  # left by an earlier latest build into the same folder
-        for name in ("robots.txt", "sitemap.xml"):
+    if version == LATEST:
+        write_switcher(outdir, switcher_entries(git_tags(Path(app.srcdir)), root))
+        if app.config.html_baseurl:
+            robots = robots_txt(app.config.html_baseurl)
+            (outdir / "robots.txt").write_text(robots, encoding="utf-8")
+    else:  # a release reads the latest build's list and advertises nothing; remove what an
+        # earlier latest build left in the same folder
+        for name in (SWITCHER_FILE, "robots.txt", "sitemap.xml"):
             (outdir / name).unlink(missing_ok=True)
 
 

@@ -26,15 +26,15 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+import layout
 import nbformat
 import yaml
 from jupyter_cache import get_cache
 from jupyter_cache.base import CacheBundleIn
 from myst_nb.core.read import read_myst_markdown_notebook
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "course"
-PACKAGE_DIR = REPO_ROOT / "code" / PACKAGE
+PACKAGE_DIR = layout.PACKAGE_DIR
 STAMP_FILE = "course-deps.json"
 # Files a chapter writes for its page to offer as downloads go to _generated/<chapter>/ beside
 # it (course.embedding_export.book_output_dir). A cached execution carries its own copy of them.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from layout import REPO_ROOT
 
 
 def git(*args: str, cwd: Path = REPO_ROOT) -> str | None:

@@ -1,6 +1,6 @@
 """Student notebooks: generate them from the chapters, check them, and cache their execution.
 
-    python book/_ext/notebooks.py generate      # write book/notebooks/<chapter>.ipynb
+    python book/_ext/notebooks.py generate      # write book/<chapter>.ipynb
     python book/_ext/notebooks.py check         # fail if any is missing or out of date
     python book/_ext/notebooks.py import DIR    # cache executed copies in DIR for the build
     python book/_ext/notebooks.py execute       # execute the chapters whose cache is stale
@@ -32,13 +32,13 @@ from pathlib import Path
 # nbformat's schema checks no IRI formats, so it is kept from loading here
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
+import layout  # noqa: E402
 import nbformat  # noqa: E402
 import yaml  # noqa: E402
+from layout import REPO_ROOT  # noqa: E402
 
 import freshness  # noqa: E402
 
-REPO_ROOT = freshness.REPO_ROOT
-NOTEBOOKS = REPO_ROOT / "book" / "notebooks"
 SETUP_CELLS = 1
 CACHE = REPO_ROOT / "_build" / ".jupyter_cache"
 EXECUTED = REPO_ROOT / ".executed"  # nbmake skips any path through a folder named _build
@@ -63,27 +63,13 @@ if importlib.util.find_spec("course") is None:
 
 def book_config() -> dict:
     """The book's ``_config.yml``."""
-    return yaml.safe_load((REPO_ROOT / "_config.yml").read_text(encoding="utf-8"))
+    return yaml.safe_load(layout.CONFIG_FILE.read_text(encoding="utf-8"))
 
 
 def chapters() -> list[Path]:
     """The executable chapters named in ``_toc.yml``, in reading order."""
-    toc = yaml.safe_load((REPO_ROOT / "_toc.yml").read_text(encoding="utf-8"))
-    files = [toc["root"]]
-
-    def walk(node: object) -> None:
-        if isinstance(node, dict):
-            if "file" in node:
-                files.append(node["file"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk({k: v for k, v in toc.items() if k != "root"})
-    paths = [REPO_ROOT / (f if f.endswith(".md") else f + ".md") for f in files]
-    return [p for p in paths if freshness.is_notebook_source(p)]
+    sources = [chapter.source() for chapter in layout.read_toc()]
+    return [path for path in sources if freshness.is_notebook_source(path)]
 
 
 def student_notebook(chapter: Path) -> str:
@@ -118,13 +104,18 @@ def student_notebook(chapter: Path) -> str:
 
 
 def notebook_path(chapter: Path) -> Path:
-    """Where ``chapter``'s student notebook lives."""
-    return NOTEBOOKS / freshness.executed_name(chapter)
+    """Where ``chapter``'s student notebook lives: beside it, with the same name, where
+    sphinx-book-theme's Colab and Binder buttons look for a chapter's ``.ipynb``."""
+    return chapter.with_name(freshness.executed_name(chapter))
+
+
+def committed_notebooks() -> set[Path]:
+    """The student notebooks in the chapters' folders."""
+    return {path for chapter in chapters() for path in chapter.parent.glob("*.ipynb")}
 
 
 def generate() -> list[Path]:
     """Write every student notebook and delete those whose chapter is gone."""
-    NOTEBOOKS.mkdir(parents=True, exist_ok=True)
     written = []
     for chapter in chapters():
         path = notebook_path(chapter)
@@ -132,7 +123,7 @@ def generate() -> list[Path]:
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
         written.append(path)
-    for stale in set(NOTEBOOKS.glob("*.ipynb")) - set(written):
+    for stale in committed_notebooks() - set(written):
         stale.unlink()
     return written
 
@@ -146,7 +137,7 @@ def out_of_date() -> list[str]:
             problems.append(f"{path.relative_to(REPO_ROOT)} is missing")
         elif path.read_text(encoding="utf-8") != student_notebook(chapter):
             problems.append(f"{path.relative_to(REPO_ROOT)} is out of date with {chapter.name}")
-    for path in set(NOTEBOOKS.glob("*.ipynb")) - set(expected):
+    for path in committed_notebooks() - set(expected):
         problems.append(f"{path.relative_to(REPO_ROOT)} has no chapter")
     return problems
 

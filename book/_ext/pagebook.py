@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import yaml
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from layout import REPO_ROOT
 
 
 def main(page: str) -> int:

@@ -1,0 +1,84 @@
+"""Where things are (book/_ext/layout.py): the repository's root and the table of contents."""
+
+from __future__ import annotations
+
+import re
+
+import layout
+import pytest
+import yaml
+
+TOC = {
+    "format": "jb-book",
+    "root": "book/intro",
+    "parts": [
+        {"caption": "Basics", "chapters": [{"file": "book/a.md"}, {"file": "book/b"}]},
+        {
+            "caption": "Labs",
+            "chapters": [{"file": "book/c", "sections": [{"file": "book/c-extra"}]}],
+        },
+    ],
+}
+
+
+def test_the_root_is_the_checkout_that_holds_the_book():
+    for name in ("_toc.yml", "_config.yml", "requirements.txt"):
+        assert (layout.REPO_ROOT / name).is_file(), name
+    assert (layout.PACKAGE_DIR / "__init__.py").is_file()
+
+
+def test_toc_order_gives_the_pages_with_their_parts():
+    chapters = layout.toc_chapters(TOC)
+    assert [c.docname for c in chapters] == [
+        "book/intro",
+        "book/a",
+        "book/b",
+        "book/c",
+        "book/c-extra",
+    ]
+    assert [c.part for c in chapters] == [None, "Basics", "Basics", "Labs", "Labs"]
+    assert [c.number for c in chapters] == [1, 2, 3, 4, 5]
+    assert chapters[1].html_path == "book/a.html"
+    assert chapters[1].pdf_name == "a.pdf"
+
+
+def test_toc_without_parts():
+    toc = {"root": "intro", "chapters": [{"file": "one"}, {"file": "two"}]}
+    chapters = layout.toc_chapters(toc)
+    assert [(c.docname, c.part) for c in chapters] == [
+        ("intro", None),
+        ("one", None),
+        ("two", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    "toc",
+    [
+        {},
+        {"root": None},
+        {"root": "intro", "parts": [{"caption": "P", "chapters": "not a list"}]},
+        {"root": "intro", "chapters": [{"title": "no file"}]},
+        {"root": "intro", "chapters": [{"file": "a/x"}, {"file": "b/x"}]},  # both give x.pdf
+    ],
+)
+def test_bad_tables_of_contents_are_refused(toc):
+    with pytest.raises(ValueError):
+        layout.toc_chapters(toc)
+
+
+def test_the_books_own_toc_reads():
+    chapters = layout.read_toc()
+    toc = yaml.safe_load((layout.TOC_FILE).read_text(encoding="utf-8"))
+    assert chapters[0].docname == toc["root"]
+    assert len(chapters) == 1 + len(re.findall(r"file:", (layout.TOC_FILE).read_text()))
+
+
+def test_a_missing_toc_says_where_it_looked(tmp_path):
+    with pytest.raises(FileNotFoundError, match=str(tmp_path)):
+        layout.read_toc(tmp_path / "_toc.yml")
+
+
+def test_each_chapter_knows_its_source():
+    chapters = layout.read_toc()
+    assert all(chapter.source().is_file() for chapter in chapters)
