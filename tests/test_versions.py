@@ -204,14 +204,6 @@ def test_a_release_reads_the_latest_list_by_its_address_and_latest_by_a_relative
     assert cv.switcher_url(BASEURL.rstrip("/"), "v2026.1") == BASEURL + cv.SWITCHER_FILE
 
 
-def test_the_command_line_writes_the_list_of_the_repository_tags(tmp_path, capsys):
-    assert cv.main(["switcher", "--out", str(tmp_path), "--baseurl", BASEURL]) == 0
-    entries = switcher(tmp_path)
-    assert entries[0]["version"] == "latest" and entries[0]["url"] == ROOT
-    assert entries == cv.switcher_entries(cv.git_tags(REPO_ROOT), ROOT)
-    assert str(tmp_path / cv.SWITCHER_FILE) in capsys.readouterr().out
-
-
 # --- Sphinx settings ---------------------------------------------------------------------
 
 

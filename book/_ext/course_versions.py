@@ -18,25 +18,22 @@ Sphinx side (loaded by ``course_book``):
   ``book/_static/social-card.png``, and each page's meta description: its own
   (``myst.html_meta.description`` in the front matter), else sphinxext-opengraph's from its text.
 
-Command line, for publishing a release (the root's list then names it)::
-
-    python book/_ext/course_versions.py switcher --out DIR   # writes DIR/_static/switcher.json
+The publishing workflow writes the root's list for a new release with
+``book/tools/switcher.py``.
 """
 
 from __future__ import annotations
 
-import argparse
 import html
 import json
 import os
 import re
-import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from layout import CONFIG_FILE, REPO_ROOT, STATIC_DIR
+from layout import STATIC_DIR
 
 import gitinfo
 
@@ -145,7 +142,7 @@ def robots_txt(baseurl: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-# What the build leaves for the publisher, and the switcher list it publishes
+# What the build leaves for the publisher
 # ---------------------------------------------------------------------------------------
 
 
@@ -161,27 +158,6 @@ def read_build_info(site: Path) -> dict:
     if not isinstance(info, dict) or not {"version", "site_path"} <= set(info):
         raise ValueError(f"{info_file} is malformed: {info!r}")
     return info
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Command line: ``switcher --out DIR [--baseurl URL]``, the list every version reads."""
-    parser = argparse.ArgumentParser(
-        description="Write the version switcher's list (latest and the release tags)."
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    command = commands.add_parser("switcher", help="write DIR/_static/switcher.json")
-    command.add_argument("--out", type=Path, required=True, help="the folder to write into")
-    command.add_argument("--baseurl", help="the site's address (default: html.baseurl)")
-    args = parser.parse_args(argv)
-    baseurl = args.baseurl
-    if baseurl is None:
-        import yaml
-
-        baseurl = yaml.safe_load(CONFIG_FILE.read_text(encoding="utf-8"))["html"]["baseurl"]
-    tags = git_tags(REPO_ROOT)
-    written = write_switcher(args.out, switcher_entries(tags, site_path(baseurl)))
-    print(f"wrote {written}")
-    return 0
 
 
 # ---------------------------------------------------------------------------------------
@@ -296,6 +272,3 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", on_build_finished)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
 
-
-if __name__ == "__main__":
-    sys.exit(main())

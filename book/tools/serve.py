@@ -6,7 +6,7 @@
   page-weight and Lighthouse measurements see the bytes a reader downloads.
 - A missing page answers 404 with the site's ``404.html``.
 
-Run: ``python book/_ext/serve.py _build/html --port 8000``.
+Run: ``python book/tools/serve.py _build/html --port 8000``.
 """
 
 from __future__ import annotations

@@ -1,18 +1,18 @@
-"""The book's PDF (book/_ext/course_pdf.py): the plan from the toc, and the printed PDFs."""
+"""The book's PDF (book/tools/print_pdf.py): the plan from the toc, and the printed PDFs."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-import course_pdf
 import layout
+import print_pdf
 import pytest
 import yaml
+from browser import built_pages
 from layout import REPO_ROOT
 
 SITE = REPO_ROOT / "_build" / "html"
-from browser import built_pages  # noqa: E402
 
 TOC = {
     "format": "jb-book",
@@ -40,7 +40,7 @@ def test_outline_nests_chapters_in_parts_in_order():
     titles = ["Intro", "A", "B", "C", "C extra"]
     starts = [2, 4, 9, 12, 20]
     sections = [[], [("A one", 0), ("A two", 3)], [], [], []]
-    plan = course_pdf.outline_plan(chapters, titles, starts, sections)
+    plan = print_pdf.outline_plan(chapters, titles, starts, sections)
     assert [(item.title, item.page, item.bold) for item in plan] == [
         ("Intro", 2, False),
         ("Basics", 4, True),
@@ -55,43 +55,43 @@ def test_outline_nests_chapters_in_parts_in_order():
 def test_outline_refuses_mismatched_lists():
     chapters = layout.toc_chapters(TOC)
     with pytest.raises(ValueError):
-        course_pdf.outline_plan(chapters, ["only one"], [0])
+        print_pdf.outline_plan(chapters, ["only one"], [0])
     with pytest.raises(ValueError):
-        course_pdf.outline_plan(chapters, ["t"] * 5, [0] * 5, [[]])
+        print_pdf.outline_plan(chapters, ["t"] * 5, [0] * 5, [[]])
 
 
 def test_slug_of_the_title():
-    assert course_pdf.slugify("From Foundations to Transformers") == (
+    assert print_pdf.slugify("From Foundations to Transformers") == (
         "from-foundations-to-transformers"
     )
     with pytest.raises(ValueError):
-        course_pdf.slugify("  !? ")
+        print_pdf.slugify("  !? ")
 
 
 def test_a_missing_site_says_to_build_it(tmp_path, capsys):
-    assert course_pdf.main([str(tmp_path / "nowhere")]) == 1
+    assert print_pdf.main([str(tmp_path / "nowhere")]) == 1
     assert "make book" in capsys.readouterr().err
 
 
 def test_a_missing_chromium_says_how_to_install_it(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.delenv(course_pdf.CHROMIUM_ENV, raising=False)
-    with pytest.raises(course_pdf.SetupError, match="apt-get install chromium"):
-        course_pdf.find_chromium()
-    with pytest.raises(course_pdf.SetupError, match="not found"):
-        course_pdf.find_chromium(str(tmp_path / "no-such-browser"))
+    monkeypatch.delenv(print_pdf.CHROMIUM_ENV, raising=False)
+    with pytest.raises(print_pdf.SetupError, match="apt-get install chromium"):
+        print_pdf.find_chromium()
+    with pytest.raises(print_pdf.SetupError, match="not found"):
+        print_pdf.find_chromium(str(tmp_path / "no-such-browser"))
 
 
 def test_a_site_lacking_a_chapter_is_refused(tmp_path):
     (tmp_path / "index.html").write_text("<html></html>")
     chapters = layout.toc_chapters(TOC)
-    with pytest.raises(course_pdf.SetupError, match="book/a.html"):
-        course_pdf.check_site(tmp_path, chapters)
+    with pytest.raises(print_pdf.SetupError, match="book/a.html"):
+        print_pdf.check_site(tmp_path, chapters)
 
 
 def test_bad_arguments_exit_with_usage():
     with pytest.raises(SystemExit) as stopped:
-        course_pdf.main([])
+        print_pdf.main([])
     assert stopped.value.code == 2
 
 
@@ -102,24 +102,24 @@ def test_a_page_is_reprinted_exactly_when_what_it_shows_changes(tmp_path):
     page = site / "book" / "a.html"
     page.write_text('<img src="../_images/x.png"><a href="#top">top</a>')
     (site / "_images" / "x.png").write_bytes(b"one")
-    chapter = course_pdf.Chapter("book/a", "Basics", 2)
-    info = course_pdf.BookInfo("Book", "Us", "v1", course_pdf.datetime.date(2026, 1, 2), "")
-    key = course_pdf.page_key(site, chapter, info)
-    assert course_pdf.page_key(site, chapter, info) == key
+    chapter = print_pdf.Chapter("book/a", "Basics", 2)
+    info = print_pdf.BookInfo("Book", "Us", "v1", print_pdf.datetime.date(2026, 1, 2), "")
+    key = print_pdf.page_key(site, chapter, info)
+    assert print_pdf.page_key(site, chapter, info) == key
     # another version or date alone does not reprint pages (only the front matter shows them)
-    later = course_pdf.BookInfo("Book", "Us", "v2", course_pdf.datetime.date(2026, 2, 1), "")
-    assert course_pdf.page_key(site, chapter, later) == key
+    later = print_pdf.BookInfo("Book", "Us", "v2", print_pdf.datetime.date(2026, 2, 1), "")
+    assert print_pdf.page_key(site, chapter, later) == key
     (site / "_images" / "x.png").write_bytes(b"two")  # an image it shows
-    assert course_pdf.page_key(site, chapter, info) != key
-    key = course_pdf.page_key(site, chapter, info)
+    assert print_pdf.page_key(site, chapter, info) != key
+    key = print_pdf.page_key(site, chapter, info)
     page.write_text(page.read_text() + "<p>more</p>")  # its own HTML
-    assert course_pdf.page_key(site, chapter, info) != key
-    moved = course_pdf.Chapter("book/a", "Basics", 3)  # its number is in every footer
-    assert course_pdf.page_key(site, moved, info) != course_pdf.page_key(site, chapter, info)
+    assert print_pdf.page_key(site, chapter, info) != key
+    moved = print_pdf.Chapter("book/a", "Basics", 3)  # its number is in every footer
+    assert print_pdf.page_key(site, moved, info) != print_pdf.page_key(site, chapter, info)
 
 
 def test_the_print_cache_gives_back_only_what_was_printed_for_the_key(tmp_path):
-    cache = course_pdf.PrintCache(tmp_path / "prints")
+    cache = print_pdf.PrintCache(tmp_path / "prints")
     assert cache.get("a", "k1") is None
     cache.put("a", "k1", b"%PDF-1", title="A", sections=[["Intro", 0]], raw_tex=False)
     found = cache.get("a", "k1")
@@ -132,9 +132,9 @@ def test_the_print_cache_gives_back_only_what_was_printed_for_the_key(tmp_path):
 
 def test_front_matter_lists_every_chapter_with_its_first_page():
     chapters = layout.toc_chapters(TOC)
-    printed = [course_pdf.PrintedChapter(c, f"Title {c.number}", b"", [], False) for c in chapters]
-    info = course_pdf.BookInfo("A <Book>", "Authors", "v1.2-3-gabc", _date(), "https://x.org/")
-    page = course_pdf.front_matter_html(info, printed, [0, 1, 2, 3, 4, 5])
+    printed = [print_pdf.PrintedChapter(c, f"Title {c.number}", b"", [], False) for c in chapters]
+    info = print_pdf.BookInfo("A <Book>", "Authors", "v1.2-3-gabc", _date(), "https://x.org/")
+    page = print_pdf.front_matter_html(info, printed, [0, 1, 2, 3, 4, 5])
     assert "A &lt;Book&gt;" in page and "v1.2-3-gabc" in page and "2026-01-02" in page
     positions = [page.index(f"Title {c.number}") for c in chapters]
     assert positions == sorted(positions)
@@ -148,7 +148,7 @@ def _date():
 
 
 # ---------------------------------------------------------------------------------------
-# The printed PDFs (after `make book`, which runs course_pdf.py)
+# The printed PDFs (after `make book`, which runs print_pdf.py)
 # ---------------------------------------------------------------------------------------
 
 
@@ -160,7 +160,7 @@ def toc_chapters() -> list[layout.Chapter]:
 @pytest.fixture(scope="module")
 def book_path() -> Path:
     config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text(encoding="utf-8"))
-    path = SITE / course_pdf.PDF_DIR / f"{course_pdf.slugify(config['title'])}.pdf"
+    path = SITE / print_pdf.PDF_DIR / f"{print_pdf.slugify(config['title'])}.pdf"
     if not path.is_file():
         pytest.skip(
             f"no book PDF at {path}: run `make pdf` (or `make book`) to print it "

@@ -1,4 +1,4 @@
-"""Build one chapter alone, warnings as errors: ``python book/_ext/pagebook.py book/x.md``.
+"""Build one chapter alone, warnings as errors: ``python book/tools/pagebook.py book/x.md``.
 
 For authors: a quick check of a single page without building the whole book. The page is built
 with the bibliography (so citations resolve) into ``_build/pages/<name>/``.
@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))  # the build's modules
 from layout import REPO_ROOT
 
 
