@@ -34,7 +34,7 @@ $(BIN)/.installed: requirements.txt code/pyproject.toml
 
 book: $(BIN)/.installed
 	$(BIN)/python book/tools/notebooks.py execute
-	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	$(BIN)/python book/tools/build_book.py build . $(JB_FLAGS)
 	@if [ -n "$$COURSE_CHROMIUM" ] || command -v chromium >/dev/null \
 		|| command -v chromium-browser >/dev/null; then $(MAKE) --no-print-directory pdf; \
 	else echo "No Chromium, so no PDF of the book (apt-get install chromium, then make pdf)"; fi
@@ -75,7 +75,7 @@ execute: $(BIN)/.installed
 	$(BIN)/python book/tools/notebooks.py execute
 
 build: $(BIN)/.installed
-	$(BIN)/jupyter-book build . $(JB_FLAGS)
+	$(BIN)/python book/tools/build_book.py build . $(JB_FLAGS)
 
 # The whole book and each chapter as PDF, printed from the built site by Chromium
 pdf: $(BIN)/.installed

@@ -143,3 +143,18 @@ def test_prune_icon_rules_keeps_used_icons_and_valid_css():
            '.x,.fa-d:before{content:"\\f003"}')
     pruned = course_pages.prune_icon_rules(css, {"fa-b", "fa-d"})
     assert pruned == 'a{b:c}.fa-b:before{content:"\\f001"}.x,.fa-d:before{content:"\\f003"}'
+
+
+def test_icons_in_use_follow_edits_when_remembered(tmp_path):
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    site.mkdir()
+    page = site / "page.html"
+    page.write_text('<i class="fa fa-github"></i>')
+    (site / "theme.js").write_text('icon("fa-moon")')
+    assert course_pages.icons_in_use(site, cache) == {"fa-github", "fa-moon"}
+    assert (cache / "icons-in-use.json").is_file()
+    page.write_text('<i class="fa fa-book"></i><i class="fa fa-file-pdf"></i>')
+    assert course_pages.icons_in_use(site, cache) == {"fa-book", "fa-file-pdf", "fa-moon"}
+    (site / "theme.js").unlink()
+    assert course_pages.icons_in_use(site, cache) == {"fa-book", "fa-file-pdf"}
+    assert course_pages.icons_in_use(site) == {"fa-book", "fa-file-pdf"}  # no memory at all

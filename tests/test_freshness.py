@@ -214,3 +214,23 @@ def test_relative_imports_resolve_inside_the_package():
     )
     assert {"course.sub.data", "course.sub.training", "course.sub.training.train"} <= found
     assert "course.outside" in found
+
+
+def test_the_cache_key_is_myst_nbs_and_is_remembered_by_the_chapters_text(tmp_path):
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(tmp_path / "cache"))
+    chapter = tmp_path / "chapter.md"
+    chapter.write_text(CHAPTER.format(prose="Some prose."))
+    expected = cache.create_hashed_notebook(freshness.read_chapter(chapter))[1]
+    assert freshness.notebook_hashkey(cache, chapter) == expected
+    memo = tmp_path / "cache" / freshness.HASHKEY_FILE
+    assert expected in memo.read_text()
+    chapter.write_text(CHAPTER.format(prose="Other prose: the code cells are the same."))
+    assert freshness.notebook_hashkey(cache, chapter) == expected
+    chapter.write_text(CHAPTER.format(prose="x").replace("value()", "value() + 0"))
+    changed = freshness.notebook_hashkey(cache, chapter)
+    assert changed != expected
+    assert changed == cache.create_hashed_notebook(freshness.read_chapter(chapter))[1]
+    memo.write_text("not json")  # an unreadable memory is computed again, not trusted
+    assert freshness.notebook_hashkey(cache, chapter) == changed

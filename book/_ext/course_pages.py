@@ -358,12 +358,33 @@ def prune_icon_rules(css: str, keep: set[str]) -> str:
     return ICON_RULE.sub(pruned, css)
 
 
-def icons_in_use(site: Path) -> set[str]:
-    """Every ``fa-*`` class named by a page of the site or by one of its scripts."""
+def icons_in_use(site: Path, cache: Path | None = None) -> set[str]:
+    """Every ``fa-*`` class named by a page of the site or by one of its scripts.
+
+    With ``cache`` (a folder), the names found in each file are kept there by the file's size
+    and time, so that a rebuild reads only the files it wrote.
+    """
+    memo_path = cache / "icons-in-use.json" if cache is not None else None
+    try:
+        memo = json.loads(memo_path.read_text(encoding="utf-8")) if memo_path else {}
+    except (OSError, ValueError):
+        memo = {}
     names: set[str] = set()
+    seen = {}
     for path in site.rglob("*"):
-        if path.suffix in (".html", ".js") and path.is_file():
-            names.update(ICON_NAME.findall(path.read_text(encoding="utf-8", errors="replace")))
+        if path.suffix not in (".html", ".js") or not path.is_file():
+            continue
+        state = path.stat()
+        key, stamp = path.relative_to(site).as_posix(), [state.st_mtime_ns, state.st_size]
+        entry = memo.get(key)
+        if entry is None or entry[0] != stamp:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            entry = [stamp, sorted(set(ICON_NAME.findall(text)))]
+        seen[key] = entry
+        names.update(entry[1])
+    if memo_path is not None and seen != memo:
+        memo_path.parent.mkdir(parents=True, exist_ok=True)
+        memo_path.write_text(json.dumps(seen), encoding="utf-8")
     return names
 
 
@@ -414,7 +435,7 @@ def subset_icon_fonts(site: Path, cache: Path) -> set[str]:
     """
     known = theme_icons(site)
     sources = theme_icon_fonts()
-    used = {name for name in icons_in_use(site) if name in known}
+    used = {name for name in icons_in_use(site, cache) if name in known}
     if sources is None or not used:
         return set()
     codepoints = {known[name] for name in used}

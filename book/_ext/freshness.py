@@ -24,6 +24,7 @@ import os
 import re
 import shutil
 from datetime import datetime
+from importlib.metadata import version as _version
 from pathlib import Path
 
 import layout
@@ -36,6 +37,8 @@ from myst_nb.core.read import read_myst_markdown_notebook
 PACKAGE = "course"
 PACKAGE_DIR = layout.PACKAGE_DIR
 STAMP_FILE = "course-deps.json"
+HASHKEY_FILE = "course-hashkeys.json"  # chapter text -> myst-nb's cache key (notebook_hashkey)
+HASHKEY_VERSIONS = f"myst-nb {_version('myst-nb')}, jupyter-cache {_version('jupyter-cache')}\n"
 # Files a chapter writes for its page to offer as downloads go to _generated/<chapter>/ beside
 # it (course.embedding_export.book_output_dir). A cached execution carries its own copy of them.
 SIDE_FILES = "course-files"  # inside the cache folder: <record hashkey>/<files>
@@ -231,21 +234,43 @@ def _stamp_path(cache_path: Path) -> Path:
 
 def load_stamps(cache_path: Path) -> dict[str, str]:
     """Record hashkey -> dependency hash it was executed under."""
-    path = _stamp_path(cache_path)
-    if not path.is_file():
-        return {}
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}  # an unreadable stamp file makes every record stale, which is safe
+    return _read_json(_stamp_path(cache_path))  # none or unreadable: every record is stale
 
 
 def save_stamps(cache_path: Path, stamps: dict[str, str]) -> None:
     """Write the stamps atomically."""
     path = _stamp_path(cache_path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _write_json(path, stamps)
+
+
+def notebook_hashkey(cache, source: Path) -> str:
+    """The key under which myst-nb caches ``source``'s execution: the hash of its code cells.
+
+    Computing it means parsing the chapter, which a build that reads no chapter would do only
+    for this; so the key is kept beside the cache, by the chapter's text (and the versions of
+    the parser and the cache, which define it).
+    """
+    text = Path(source).read_text(encoding="utf-8")
+    memo_path = Path(cache.path) / HASHKEY_FILE
+    memo = _read_json(memo_path)
+    text_key = hashlib.sha256((HASHKEY_VERSIONS + text).encode("utf-8")).hexdigest()
+    if text_key not in memo:
+        memo = {**memo, text_key: cache.create_hashed_notebook(_read_text(text, str(source)))[1]}
+        _write_json(memo_path, memo)
+    return memo[text_key]
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # none yet, or unreadable: computed again
+
+
+def _write_json(path: Path, data: dict) -> None:
     partial = path.with_name(f".{path.name}.{os.getpid()}")
-    partial.write_text(json.dumps(stamps, indent=1, sort_keys=True), encoding="utf-8")
+    partial.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
     os.replace(partial, path)
 
 
@@ -255,10 +280,8 @@ def matching_record(cache, source: Path):
     myst-nb looks a chapter up by the hash of its code cells alone, wherever the cache was
     made, so this is the record to check, even when the cache was made at another path.
     """
-    try:
-        return cache.match_cache_notebook(read_chapter(source))
-    except KeyError:
-        return None
+    key = notebook_hashkey(cache, source)
+    return next((r for r in cache.list_cache_records() if r.hashkey == key), None)
 
 
 def records_for(cache, source: Path) -> list:

@@ -42,7 +42,8 @@ def main(page: str) -> int:
     config_file = out / "_config.yml"
     config_file.write_text(yaml.safe_dump(config), encoding="utf-8")
     command = [
-        str(REPO_ROOT / ".venv" / "bin" / "jupyter-book"),
+        sys.executable,
+        str(Path(__file__).with_name("build_book.py")),
         "build",
         str(REPO_ROOT),
         "--toc",

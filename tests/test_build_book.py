@@ -1,0 +1,35 @@
+"""The book's build command (book/tools/build_book.py): Jupyter Book without unused imports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from layout import REPO_ROOT
+
+TOOL = REPO_ROOT / "book" / "tools" / "build_book.py"
+
+
+def _run(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=REPO_ROOT)
+
+
+def test_it_is_jupyter_books_command_line():
+    result = subprocess.run([sys.executable, str(TOOL), "build", "--help"], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "--keep-going" in result.stdout and "--warningiserror" in result.stdout
+
+
+def test_opengraph_still_loads_without_its_card_drawer_and_matplotlib():
+    code = (
+        f"import runpy, sys; sys.argv = ['x', '--version']\n"
+        f"try:\n    runpy.run_path({str(TOOL)!r}, run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "import sphinxext.opengraph as og\n"
+        "print(og.create_social_card is None, 'matplotlib' in sys.modules)"
+    )
+    result = _run(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-2:] == ["True", "False"], result.stdout
