@@ -31,6 +31,8 @@ import struct
 import subprocess
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -44,37 +46,21 @@ FAVICON = STATIC_DIR / "favicon.svg"
 MATHJAX_DIR = "_static/mathjax"
 FONT_DIR = MATHJAX_DIR + "/output/chtml/fonts/woff-v2"
 
-# Sphinx writes inline maths as <span class="math ...">\(..\)</span> and displayed maths as
-# <div class="math ..." [id=...]>[<span class="eqno">..</span>]\[..\]</div>.
-MATH_ELEMENT = re.compile(
-    r'(?P<open><(?P<tag>span|div) class="math notranslate nohighlight"[^>]*>)'
-    r"(?P<body>.*?)(?P<close></(?P=tag)>)",
-    re.DOTALL,
-)
-MATHJAX_SCRIPTS = re.compile(
-    r"<script>window\.MathJax = .*?</script>\s*"
-    r'|<script[^>]*src="[^"]*/mathjax/[^"]*"[^>]*></script>\s*',
-    re.DOTALL,
-)
+# TeX inside a maths element, as Sphinx writes it: \(..\) inline, \[..\] displayed
 TEX_SPAN = re.compile(r"\\\((?P<inline>.*?)\\\)|\\\[(?P<display>.*?)\\\]", re.DOTALL)
-SCRIPT_TAG = re.compile(
-    r"<script(?P<attrs>[^>]*)\ssrc=\"(?P<src>[^\"]+)\"(?P<rest>[^>]*)></script>"
-)
-FONT_AWESOME_JS = re.compile(r'<script[^>]*src="[^"]*/fontawesome\.js[^"]*"[^>]*></script>\s*')
+MATH_CLASSES = {"math", "notranslate", "nohighlight"}  # Sphinx's maths <span> and <div>
+# The version switcher's button is written by an inline script (document.write of a template
+# string), so no HTML parser sees it as a tag: its label is matched as text.
 MISLABELLED_BUTTON = re.compile(
     r'(?P<open><button[^>]*class="[^"]*(?:search-button__button|version-switcher__button)[^>]*?)'
     r'\s+aria-label="[^"]*"'
 )
 # inline scripts in the page use DOCUMENTATION_OPTIONS as soon as they run
 KEEP_BLOCKING = ("documentation_options.js",)
-STYLESHEET_LINK = re.compile(
-    r'<link (?=[^>]*rel="stylesheet")(?![^>]*media="print")[^>]*href="(?P<href>[^":]+)"[^>]*/>\s*'
-)
 CSS_IMPORT = re.compile(r'@import\s+(?:url\()?["\'](?P<target>[^"\']+)["\']\)?\s*;')
 CSS_URL = re.compile(r'url\(\s*["\']?(?P<target>[^"\')]+?)["\']?\s*\)')
 _BUNDLES: dict[tuple[Path, ...], Path] = {}
 _BUNDLES_LOCK = threading.Lock()
-IMG_TAG = re.compile(r"<img (?P<attrs>[^>]*?)\s*/?>")
 # Font Awesome's stylesheet: `.fa-github:before{content:"\f09b"}` (several selectors may share
 # one rule); a page or script names an icon by its class
 ICON_RULE = re.compile(
@@ -83,6 +69,116 @@ ICON_RULE = re.compile(
 ICON_NAME = re.compile(r"\bfa-[a-z0-9-]+")
 ICON_FONT_DIR = "_static/vendor/fontawesome/webfonts"
 ICON_FONTS = ("fa-solid-900", "fa-regular-400", "fa-brands-400")
+
+
+# ---------------------------------------------------------------------------------------
+# The page's tags, found by an HTML parser; edits are spliced into the text as it is
+# ---------------------------------------------------------------------------------------
+
+VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+             "source", "track", "wbr"}
+
+
+@dataclass
+class Tag:
+    """An element of a page: its start tag's span in the text and, if closed, its end tag's."""
+
+    name: str
+    attrs: dict[str, str | None]
+    start: int  # where "<name" begins
+    open_end: int  # just after the start tag's ">"
+    close_start: int | None = None  # where "</name>" begins
+    close_end: int | None = None  # just after it
+
+    @property
+    def raw(self) -> str:
+        return self._page[self.start : self.open_end]
+
+    def classes(self) -> set[str]:
+        return set((self.attrs.get("class") or "").split())
+
+    def inner(self) -> str:
+        """The text between the start and end tags ('' for an unclosed element)."""
+        return self._page[self.open_end : self.close_start] if self.close_start else ""
+
+    _page: str = ""
+
+
+class _TagFinder(HTMLParser):
+    def __init__(self, page: str) -> None:
+        super().__init__(convert_charrefs=False)
+        self.page = page
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", page)]
+        self.tags: list[Tag] = []
+        self.open: dict[str, list[Tag]] = {}
+
+    def _offset(self) -> int:
+        line, column = self.getpos()
+        return self.line_starts[line - 1] + column
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        start = self._offset()
+        found = Tag(tag, dict(attrs), start, start + len(self.get_starttag_text() or ""))
+        found._page = self.page
+        self.tags.append(found)
+        if tag not in VOID_TAGS:
+            self.open.setdefault(tag, []).append(found)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        start = self._offset()
+        found = Tag(tag, dict(attrs), start, start + len(self.get_starttag_text() or ""))
+        found._page = self.page
+        self.tags.append(found)
+
+    def handle_endtag(self, tag: str) -> None:
+        opened = self.open.get(tag)
+        if opened:
+            element = opened.pop()
+            element.close_start = self._offset()
+            element.close_end = self.page.index(">", element.close_start) + 1
+
+
+def find_tags(page: str) -> list[Tag]:
+    """Every element of ``page`` in document order, located by Python's HTML parser (which
+    knows script bodies, comments and attribute quoting, as regular expressions do not)."""
+    finder = _TagFinder(page)
+    finder.feed(page)
+    finder.close()
+    return finder.tags
+
+
+def splice(page: str, edits: list[tuple[int, int, str]]) -> str:
+    """``page`` with each ``(start, end, text)`` span replaced; spans must not overlap."""
+    pieces, position = [], 0
+    for start, end, text in sorted(edits):
+        pieces += [page[position:start], text]
+        position = end
+    return "".join(pieces) + page[position:]
+
+
+def head_end(page: str) -> int:
+    """Where the head ends (the page's length if it has none)."""
+    end = page.find("</head>")
+    return end if end >= 0 else len(page)
+
+
+def _and_space(page: str, end: int) -> int:
+    """``end`` moved past the whitespace that follows it (to remove a tag with its line)."""
+    while end < len(page) and page[end] in " \t\r\n":
+        end += 1
+    return end
+
+
+def _with_attribute(tag: Tag, text: str) -> str:
+    """The start tag's text with `` text`` added after its name."""
+    return tag.raw[: len(tag.name) + 1] + " " + text + tag.raw[len(tag.name) + 1 :]
+
+
+def math_elements(page: str) -> list[Tag]:
+    """Sphinx's maths elements: ``<span class="math notranslate nohighlight">\\(..\\)</span>``
+    inline and ``<div class="math ...">[<span class="eqno">..</span>]\\[..\\]</div>``."""
+    return [t for t in find_tags(page)
+            if t.name in ("span", "div") and MATH_CLASSES <= t.classes() and t.close_start]
 
 
 class MathRenderError(RuntimeError):
@@ -97,8 +193,8 @@ class MathRenderError(RuntimeError):
 def find_tex(body: str) -> list[dict[str, Any]]:
     """Every TeX expression in a page body, in order: ``{"tex": ..., "display": bool}``."""
     items = []
-    for element in MATH_ELEMENT.finditer(body):
-        for match in TEX_SPAN.finditer(element["body"]):
+    for element in math_elements(body):
+        for match in TEX_SPAN.finditer(element.inner()):
             display = match["display"] is not None
             tex = match["display"] if display else match["inline"]
             items.append({"tex": html.unescape(tex), "display": display})
@@ -132,12 +228,11 @@ def render_tex(items: list[dict[str, Any]], mathjax: Path, macros: dict[str, str
 def replace_tex(body: str, rendered: list[str]) -> str:
     """Put rendered maths in place of the TeX, in the order ``find_tex`` found it."""
     pieces = iter(rendered)
-
-    def element(match: re.Match) -> str:
-        inner = TEX_SPAN.sub(lambda _: next(pieces), match["body"])
-        return match["open"] + inner + match["close"]
-
-    return MATH_ELEMENT.sub(element, body)
+    edits = []
+    for element in math_elements(body):
+        inner = TEX_SPAN.sub(lambda _: next(pieces), element.inner())
+        edits.append((element.open_end, element.close_start, inner))
+    return splice(body, edits)
 
 
 def mathjax_source() -> Path | None:
@@ -179,7 +274,18 @@ def render_page_maths(page: str, depth: int, setup: tuple[str, Path],
         rendered, css = render_tex(items, mathjax, macros, "../" * depth + FONT_DIR, node)
         page = replace_tex(page, rendered)
         page = page.replace("</head>", f'<style id="course-math">{css}</style>\n</head>', 1)
-    return MATHJAX_SCRIPTS.sub("", page)  # nothing is left for MathJax to typeset
+    return drop_mathjax(page)  # nothing is left for MathJax to typeset
+
+
+def drop_mathjax(page: str) -> str:
+    """Remove MathJax's configuration and loader scripts."""
+    doomed = [
+        t for t in find_tags(page) if t.name == "script" and t.close_end and (
+            "/mathjax/" in (t.attrs.get("src") or "")
+            or t.inner().lstrip().startswith("window.MathJax =")
+        )
+    ]
+    return splice(page, [(t.start, _and_space(page, t.close_end), "") for t in doomed])
 
 
 # ---------------------------------------------------------------------------------------
@@ -193,7 +299,9 @@ def drop_icon_script(page: str) -> str:
     Upstream: pydata/pydata-sphinx-theme#2379 (the script's size) and #2115 (it blocks the
     first paint); pydata/pydata-sphinx-theme#2494 replaces it by a small one.
     """
-    return FONT_AWESOME_JS.sub("", page)
+    doomed = [t for t in find_tags(page) if t.name == "script" and t.close_end
+              and (t.attrs.get("src") or "").split("?")[0].endswith("/fontawesome.js")]
+    return splice(page, [(t.start, _and_space(page, t.close_end), "") for t in doomed])
 
 
 def name_buttons_by_their_text(page: str) -> str:
@@ -213,24 +321,26 @@ def fix_citation_roles(page: str) -> str:
     Docutils marks them ``doc-biblioentry``, a role DPUB-ARIA 1.1 deprecates (w3c/dpub-aria#22:
     use list items instead) and that leaves the list without the items it must contain.
     """
-    return page.replace('role="doc-biblioentry"', 'role="listitem"')
+    edits = [
+        (t.start, t.open_end, t.raw.replace('role="doc-biblioentry"', 'role="listitem"'))
+        for t in find_tags(page) if t.attrs.get("role") == "doc-biblioentry"
+    ]
+    return splice(page, edits)
 
 
 def defer_scripts(page: str) -> str:
     """Add ``defer`` to every external script in the head that neither defers nor is async."""
-    head_end = page.find("</head>")
-    if head_end < 0:
-        return page
-
-    def deferred(match: re.Match) -> str:
-        attrs = match["attrs"] + match["rest"]
-        if re.search(r"\b(defer|async|type=\"module\")", attrs) or any(
-            name in match["src"] for name in KEEP_BLOCKING
-        ):
-            return match[0]
-        return f'<script defer{match["attrs"]} src="{match["src"]}"{match["rest"]}></script>'
-
-    return SCRIPT_TAG.sub(deferred, page[:head_end]) + page[head_end:]
+    end = head_end(page)
+    edits = []
+    for tag in find_tags(page):
+        src = tag.attrs.get("src")
+        if tag.name != "script" or tag.start >= end or not src:
+            continue
+        if {"defer", "async"} & set(tag.attrs) or tag.attrs.get("type") == "module":
+            continue
+        if not any(name in src for name in KEEP_BLOCKING):
+            edits.append((tag.start, tag.open_end, _with_attribute(tag, "defer")))
+    return splice(page, edits)
 
 
 def png_size(path: Path) -> tuple[int, int] | None:
@@ -248,19 +358,20 @@ def png_size(path: Path) -> tuple[int, int] | None:
 
 def size_images(page: str, page_path: Path) -> str:
     """Give each local PNG image its size, lazy loading and asynchronous decoding."""
-
-    def sized(match: re.Match) -> str:
-        attrs = match["attrs"]
-        src = re.search(r'src="([^"]+)"', attrs)
-        if src is None or "loading=" in attrs or src[1].startswith(("data:", "http")):
-            return match[0]
-        extra = ' loading="lazy" decoding="async"'
-        size = png_size((page_path.parent / html.unescape(src[1])).resolve())
-        if size and "width=" not in attrs and "height=" not in attrs:
+    edits = []
+    for tag in find_tags(page):
+        src = tag.attrs.get("src") or ""
+        remote = src.startswith(("data:", "http"))
+        if tag.name != "img" or not src or remote or "loading" in tag.attrs:
+            continue
+        extra = 'loading="lazy" decoding="async"'
+        size = png_size((page_path.parent / src).resolve())
+        if size and "width" not in tag.attrs and "height" not in tag.attrs:
             extra += f' width="{size[0]}" height="{size[1]}"'
-        return f"<img {attrs}{extra} />"
-
-    return IMG_TAG.sub(sized, page)
+        closing = "/>" if tag.raw.endswith("/>") else ">"
+        sized = tag.raw[: -len(closing)].rstrip() + f" {extra} {closing}"
+        edits.append((tag.start, tag.open_end, sized))
+    return splice(page, edits)
 
 
 def _css_with_local_urls(css_path: Path, bundle_dir: Path, seen: set[Path]) -> str:
@@ -294,11 +405,15 @@ def bundle_stylesheets(page: str, page_path: Path, site: Path,
     paint; one bundle (named by its content, shared by every page with the same set) costs one.
     Given the icons the site uses, the bundle keeps the rules of those icons only.
     """
-    head_end = page.find("</head>")
-    links = list(STYLESHEET_LINK.finditer(page, 0, head_end))
+    end = head_end(page)
+    links = [
+        t for t in find_tags(page)
+        if t.name == "link" and t.start < end and "stylesheet" in (t.attrs.get("rel") or "").split()
+        and t.attrs.get("media") != "print" and ":" not in (t.attrs.get("href") or ":")
+    ]
     if len(links) < 2:
         return page
-    sources = [(page_path.parent / link["href"].split("?")[0]).resolve() for link in links]
+    sources = [(page_path.parent / link.attrs["href"].split("?")[0]).resolve() for link in links]
     if not all(source.is_file() for source in sources):
         return page
     bundle_dir = site / "_static"
@@ -318,14 +433,9 @@ def bundle_stylesheets(page: str, page_path: Path, site: Path,
             _BUNDLES[key] = bundle
         bundle = _BUNDLES[key]
     href = Path(os.path.relpath(bundle, page_path.parent)).as_posix()
-    first, rest = links[0], links[1:]
-    pieces = [page[: first.start()], f'<link rel="stylesheet" href="{href}" />\n']
-    position = first.end()
-    for link in rest:
-        pieces.append(page[position : link.start()])
-        position = link.end()
-    pieces.append(page[position:])
-    return "".join(pieces)
+    edits = [(link.start, _and_space(page, link.open_end), "") for link in links]
+    edits[0] = (edits[0][0], edits[0][1], f'<link rel="stylesheet" href="{href}" />\n')
+    return splice(page, edits)
 
 
 # ---------------------------------------------------------------------------------------
