@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -138,9 +139,12 @@ class _TagFinder(HTMLParser):
             element.close_end = self.page.index(">", element.close_start) + 1
 
 
+@functools.lru_cache(maxsize=8)
 def find_tags(page: str) -> list[Tag]:
     """Every element of ``page`` in document order, located by Python's HTML parser (which
-    knows script bodies, comments and attribute quoting, as regular expressions do not)."""
+    knows script bodies, comments and attribute quoting, as regular expressions do not).
+
+    The answer is remembered for the last few texts: several fixes read one page."""
     finder = _TagFinder(page)
     finder.feed(page)
     finder.close()
@@ -227,12 +231,16 @@ def render_tex(items: list[dict[str, Any]], mathjax: Path, macros: dict[str, str
 
 def replace_tex(body: str, rendered: list[str]) -> str:
     """Put rendered maths in place of the TeX, in the order ``find_tex`` found it."""
+    return splice(body, _replace_tex_edits(body, rendered))
+
+
+def _replace_tex_edits(body: str, rendered: list[str]) -> list[tuple[int, int, str]]:
     pieces = iter(rendered)
     edits = []
     for element in math_elements(body):
         inner = TEX_SPAN.sub(lambda _: next(pieces), element.inner())
         edits.append((element.open_end, element.close_start, inner))
-    return splice(body, edits)
+    return edits
 
 
 def mathjax_source() -> Path | None:
@@ -268,24 +276,31 @@ def on_builder_inited(app: Sphinx) -> None:
 def render_page_maths(page: str, depth: int, setup: tuple[str, Path],
                       macros: dict[str, str]) -> str:
     """The page with its maths rendered (body, contents sidebar, everywhere) and no MathJax."""
+    tags = find_tags(page)
+    edits = _drop_mathjax_edits(page, tags)
     items = find_tex(page)
     if items:
         node, mathjax = setup
         rendered, css = render_tex(items, mathjax, macros, "../" * depth + FONT_DIR, node)
-        page = replace_tex(page, rendered)
-        page = page.replace("</head>", f'<style id="course-math">{css}</style>\n</head>', 1)
-    return drop_mathjax(page)  # nothing is left for MathJax to typeset
+        edits += _replace_tex_edits(page, rendered)
+        end = head_end(page)
+        edits.append((end, end, f'<style id="course-math">{css}</style>\n'))
+    return splice(page, edits)  # nothing is left for MathJax to typeset
 
 
 def drop_mathjax(page: str) -> str:
     """Remove MathJax's configuration and loader scripts."""
+    return splice(page, _drop_mathjax_edits(page, find_tags(page)))
+
+
+def _drop_mathjax_edits(page: str, tags: list[Tag]) -> list[tuple[int, int, str]]:
     doomed = [
-        t for t in find_tags(page) if t.name == "script" and t.close_end and (
+        t for t in tags if t.name == "script" and t.close_end and (
             "/mathjax/" in (t.attrs.get("src") or "")
             or t.inner().lstrip().startswith("window.MathJax =")
         )
     ]
-    return splice(page, [(t.start, _and_space(page, t.close_end), "") for t in doomed])
+    return [(t.start, _and_space(page, t.close_end), "") for t in doomed]
 
 
 # ---------------------------------------------------------------------------------------
@@ -299,9 +314,13 @@ def drop_icon_script(page: str) -> str:
     Upstream: pydata/pydata-sphinx-theme#2379 (the script's size) and #2115 (it blocks the
     first paint); pydata/pydata-sphinx-theme#2494 replaces it by a small one.
     """
-    doomed = [t for t in find_tags(page) if t.name == "script" and t.close_end
+    return splice(page, _drop_icon_script_edits(page, find_tags(page)))
+
+
+def _drop_icon_script_edits(page: str, tags: list[Tag]) -> list[tuple[int, int, str]]:
+    doomed = [t for t in tags if t.name == "script" and t.close_end
               and (t.attrs.get("src") or "").split("?")[0].endswith("/fontawesome.js")]
-    return splice(page, [(t.start, _and_space(page, t.close_end), "") for t in doomed])
+    return [(t.start, _and_space(page, t.close_end), "") for t in doomed]
 
 
 def name_buttons_by_their_text(page: str) -> str:
@@ -321,18 +340,26 @@ def fix_citation_roles(page: str) -> str:
     Docutils marks them ``doc-biblioentry``, a role DPUB-ARIA 1.1 deprecates (w3c/dpub-aria#22:
     use list items instead) and that leaves the list without the items it must contain.
     """
+    return splice(page, _fix_citation_roles_edits(page, find_tags(page)))
+
+
+def _fix_citation_roles_edits(page: str, tags: list[Tag]) -> list[tuple[int, int, str]]:
     edits = [
         (t.start, t.open_end, t.raw.replace('role="doc-biblioentry"', 'role="listitem"'))
-        for t in find_tags(page) if t.attrs.get("role") == "doc-biblioentry"
+        for t in tags if t.attrs.get("role") == "doc-biblioentry"
     ]
-    return splice(page, edits)
+    return edits
 
 
 def defer_scripts(page: str) -> str:
     """Add ``defer`` to every external script in the head that neither defers nor is async."""
+    return splice(page, _defer_scripts_edits(page, find_tags(page)))
+
+
+def _defer_scripts_edits(page: str, tags: list[Tag]) -> list[tuple[int, int, str]]:
     end = head_end(page)
     edits = []
-    for tag in find_tags(page):
+    for tag in tags:
         src = tag.attrs.get("src")
         if tag.name != "script" or tag.start >= end or not src:
             continue
@@ -340,7 +367,7 @@ def defer_scripts(page: str) -> str:
             continue
         if not any(name in src for name in KEEP_BLOCKING):
             edits.append((tag.start, tag.open_end, _with_attribute(tag, "defer")))
-    return splice(page, edits)
+    return edits
 
 
 def png_size(path: Path) -> tuple[int, int] | None:
@@ -358,8 +385,12 @@ def png_size(path: Path) -> tuple[int, int] | None:
 
 def size_images(page: str, page_path: Path) -> str:
     """Give each local PNG image its size, lazy loading and asynchronous decoding."""
+    return splice(page, _size_images_edits(find_tags(page), page_path))
+
+
+def _size_images_edits(tags: list[Tag], page_path: Path) -> list[tuple[int, int, str]]:
     edits = []
-    for tag in find_tags(page):
+    for tag in tags:
         src = tag.attrs.get("src") or ""
         remote = src.startswith(("data:", "http"))
         if tag.name != "img" or not src or remote or "loading" in tag.attrs:
@@ -371,7 +402,7 @@ def size_images(page: str, page_path: Path) -> str:
         closing = "/>" if tag.raw.endswith("/>") else ">"
         sized = tag.raw[: -len(closing)].rstrip() + f" {extra} {closing}"
         edits.append((tag.start, tag.open_end, sized))
-    return splice(page, edits)
+    return edits
 
 
 def _css_with_local_urls(css_path: Path, bundle_dir: Path, seen: set[Path]) -> str:
@@ -405,17 +436,22 @@ def bundle_stylesheets(page: str, page_path: Path, site: Path,
     paint; one bundle (named by its content, shared by every page with the same set) costs one.
     Given the icons the site uses, the bundle keeps the rules of those icons only.
     """
+    return splice(page, _bundle_stylesheets_edits(page, find_tags(page), page_path, site, icons))
+
+
+def _bundle_stylesheets_edits(page: str, tags: list[Tag], page_path: Path, site: Path,
+                              icons: set[str] | None) -> list[tuple[int, int, str]]:
     end = head_end(page)
     links = [
-        t for t in find_tags(page)
+        t for t in tags
         if t.name == "link" and t.start < end and "stylesheet" in (t.attrs.get("rel") or "").split()
         and t.attrs.get("media") != "print" and ":" not in (t.attrs.get("href") or ":")
     ]
     if len(links) < 2:
-        return page
+        return []
     sources = [(page_path.parent / link.attrs["href"].split("?")[0]).resolve() for link in links]
     if not all(source.is_file() for source in sources):
-        return page
+        return []
     bundle_dir = site / "_static"
     with _BUNDLES_LOCK:
         key = tuple(sources)
@@ -435,7 +471,7 @@ def bundle_stylesheets(page: str, page_path: Path, site: Path,
     href = Path(os.path.relpath(bundle, page_path.parent)).as_posix()
     edits = [(link.start, _and_space(page, link.open_end), "") for link in links]
     edits[0] = (edits[0][0], edits[0][1], f'<link rel="stylesheet" href="{href}" />\n')
-    return splice(page, edits)
+    return edits
 
 
 # ---------------------------------------------------------------------------------------
@@ -561,9 +597,15 @@ def optimise_page(page_path: Path, site: Path, maths: tuple[str, Path] | None,
                   macros: dict[str, str], icons: set[str] | None = None) -> None:
     """Apply every fix to one written page (idempotent: a fixed page is left as it is)."""
     page = page_path.read_text(encoding="utf-8")
-    improved = fix_citation_roles(name_buttons_by_their_text(page))
-    improved = size_images(defer_scripts(drop_icon_script(improved)), page_path)
-    improved = bundle_stylesheets(improved, page_path, site, icons)
+    improved = name_buttons_by_their_text(page)
+    tags = find_tags(improved)  # one parse for the fixes below: each edits other tags
+    icon_script = _drop_icon_script_edits(improved, tags)
+    removed = {start for start, _, _ in icon_script}
+    edits = icon_script + _fix_citation_roles_edits(improved, tags)
+    edits += [e for e in _defer_scripts_edits(improved, tags) if e[0] not in removed]
+    edits += _size_images_edits(tags, page_path)
+    edits += _bundle_stylesheets_edits(improved, tags, page_path, site, icons)
+    improved = splice(improved, edits)
     if maths is not None:
         depth = len(page_path.relative_to(site).parts) - 1
         improved = render_page_maths(improved, depth, maths, macros)
