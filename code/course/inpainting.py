@@ -8,7 +8,6 @@ fills in the masked ones, so methods differ only on the masked region.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,9 +15,6 @@ import torch
 from torch import nn
 
 from .autoencoders import IMAGE_SHAPE, reconstruct
-from .image_metrics import masked_mse
-
-Inpainter = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 def square_masks(
@@ -117,23 +113,3 @@ def inpaint_with_autoencoder(
         output = reconstruct(model, guess.flatten(start_dim=1)).reshape(images.shape)
         guess = torch.where(masks, output, images)  # (N, H, W)
     return guess
-
-
-def masked_region_errors(
-    methods: Mapping[str, Inpainter],
-    images: torch.Tensor,
-    sizes: Sequence[int],
-    seed: int = 0,
-) -> dict[str, list[float]]:
-    """Mean squared error on the missing pixels only, for each method and each square size:
-    ``{method: [error per size]}``. Each method is called as ``method(masked_images, masks)``
-    and sees the same masks; the hidden pixels are zeroed before any method sees them."""
-    generator = torch.Generator().manual_seed(seed)
-    errors: dict[str, list[float]] = {name: [] for name in methods}
-    for size in sizes:
-        masks = square_masks(len(images), size, generator=generator)  # (N, H, W)
-        masked = apply_mask(images, masks)  # (N, H, W)
-        for name, method in methods.items():
-            filled = method(masked, masks)  # (N, H, W)
-            errors[name].append(masked_mse(filled, images, masks).mean().item())
-    return errors
