@@ -1,49 +1,25 @@
-"""English-to-French pairs from Tatoeba (the ``fra-eng`` file of the data layer), ready for a
-small sequence-to-sequence model: unzip, filter to short sentences, tokenise, split, encode,
-translate greedily and score with BLEU (sacrebleu, Post 2018).
+"""English-to-French pairs from Tatoeba (:func:`course.datasets.load_fra_eng`), ready for a
+small sequence-to-sequence model: filter to short sentences, tokenise, split, encode, translate
+greedily and score with BLEU (sacrebleu, Post 2018).
 
-Each line of ``fra.txt`` is ``English<TAB>French``. Many English sentences occur several times
+Many English sentences occur several times
 with different French translations, so the split into training and test sets is made by
 English sentence: no test sentence is seen in training.
 """
 
 from __future__ import annotations
 
-import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from . import data
 from .seq2seq import Seq2Seq, greedy_decode, strip_special
 from .text import BOS, BOS_ID, EOS, EOS_ID, PAD, PAD_ID, UNK, Vocabulary, tokenize
 
 Pair = tuple[list[str], list[str]]
-
-
-def pairs_path() -> Path:
-    """``fra.txt`` unzipped (once) from the registry's ``datasets/fra-eng/fra-eng.zip``."""
-    target = data.derived_dir("fra-eng") / "fra.txt"
-    if not target.exists():
-        with zipfile.ZipFile(data.fetch("datasets/fra-eng/fra-eng.zip")) as archive:
-            partial = target.with_suffix(".part")
-            partial.write_bytes(archive.read("fra.txt"))
-            partial.replace(target)
-    return target
-
-
-def read_pairs(path: Path | str) -> list[tuple[str, str]]:
-    """``(english, french)`` strings from a tab-separated file (extra columns ignored)."""
-    pairs = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        columns = line.split("\t")
-        if len(columns) >= 2:
-            pairs.append((columns[0], columns[1]))
-    return pairs
 
 
 def filter_pairs(

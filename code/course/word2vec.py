@@ -27,19 +27,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-PTB_SPLITS = ("train", "valid", "test")
-
-
-def load_ptb(split: str = "train") -> list[list[str]]:
-    """The Penn Treebank language-modelling text (Mikolov's preprocessing), one list per line."""
-    if split not in PTB_SPLITS:
-        raise ValueError(f"split must be one of {PTB_SPLITS}, got {split!r}")
-    from .data import fetch
-
-    text = fetch(f"datasets/ptb/ptb.{split}.txt").read_text(encoding="utf-8")
-    return [line.split() for line in text.splitlines() if line.strip()]
-
-
 # ---------------------------------------------------------------------------------------
 # Word vectors and nearest neighbours
 # ---------------------------------------------------------------------------------------
