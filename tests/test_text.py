@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import torch
 
 from course import text
 
@@ -59,14 +58,3 @@ def test_pad_sequences_pads_truncates_and_keeps_a_minimum_width():
     assert padded.tolist() == [[5, 6, 7], [8, 0, 0]]
     assert text.pad_sequences([[5, 6, 7], [8]], max_len=2).tolist() == [[5, 6], [8, 0]]
     assert text.pad_sequences([[5]], min_len=4).tolist() == [[5, 0, 0, 0]]
-
-
-def test_text_loader_trims_each_batch_to_its_longest_sentence():
-    ids = text.pad_sequences([[2, 3, 4, 5, 6], [2], [3, 4], [5]])  # (4, 5)
-    labels = torch.tensor([1, 0, 1, 0])
-    loader = text.make_text_loader(ids, labels, batch_size=2, shuffle=False, min_len=1)
-    widths = [batch[0].shape[1] for batch in loader]
-    assert widths == [5, 2]
-    loader = text.make_text_loader(ids, labels, batch_size=2, shuffle=False, min_len=3)
-    assert [batch[0].shape[1] for batch in loader] == [5, 3]
-    assert text.trim_padding(torch.zeros(2, 4, dtype=torch.long), min_len=2).shape == (2, 2)

@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from .autoencoders import IMAGE_SHAPE, reconstruct
+from .checks import check_positive_int
 
 
 def square_masks(
@@ -34,8 +35,7 @@ def square_masks(
         raise ValueError(f"size must be an integer in [1, {hi - lo}], got {size!r}")
     if not 0 <= lo < hi <= min(height, width):
         raise ValueError(f"region {region} must lie inside the image {image_shape}")
-    if not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+    check_positive_int(n, "n")
     corners = torch.randint(lo, hi - size + 1, (n, 2), generator=generator)  # (n, 2)
     top, left = corners[:, 0, None], corners[:, 1, None]  # (n, 1) each
     rows = torch.arange(height)[None, :]  # (1, H)
@@ -105,8 +105,7 @@ def inpaint_with_autoencoder(
     lets a model that never saw holes in training pull the guess towards a plausible digit.
     """
     _check_images_and_masks(images, masks)
-    if not isinstance(iterations, int) or iterations < 1:
-        raise ValueError(f"iterations must be a positive integer, got {iterations!r}")
+    check_positive_int(iterations, "iterations")
     images, masks = images.cpu(), masks.cpu()
     guess = apply_mask(images, masks, fill)  # (N, H, W)
     for _ in range(iterations):

@@ -22,6 +22,7 @@ from typing import Protocol
 import torch
 
 from .byte_bpe import ByteBPETokenizer, train_byte_bpe
+from .checks import check_positive
 from .datasets import load_shakespeare
 
 # --- the text, and the course's BPE tokenizer of it ----------------------------------------
@@ -134,31 +135,6 @@ def load_corpus(kind: str = "bpe", bpe_vocab_size: int = DEFAULT_SHAKESPEARE_VOC
     )
 
 
-def random_batch(
-    ids: torch.Tensor,
-    batch_size: int,
-    block_size: int,
-    generator: torch.Generator,
-    device: torch.device | str = "cpu",
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """``batch_size`` random windows of ``block_size`` tokens and the same windows shifted by one.
-
-    Returns inputs ``x (B, T)`` and next-token targets ``y (B, T)`` with ``y[:, t] = x[:, t+1]``
-    in the original sequence; the start positions are drawn with ``generator`` (on the CPU).
-    """
-    if ids.dim() != 1:
-        raise ValueError(f"ids must be 1-D, got shape {tuple(ids.shape)}")
-    if block_size < 1 or batch_size < 1:
-        raise ValueError("batch_size and block_size must be positive")
-    if len(ids) <= block_size:
-        raise ValueError(f"need more than block_size={block_size} tokens, got {len(ids)}")
-    starts = torch.randint(len(ids) - block_size, (batch_size,), generator=generator)  # (B,)
-    offsets = torch.arange(block_size)  # (T,)
-    x = ids[starts[:, None] + offsets]  # (B, T)
-    y = ids[starts[:, None] + offsets + 1]  # (B, T)
-    return x.to(device), y.to(device)
-
-
 # --- baselines: models that ignore (almost) all context -------------------------------------
 
 
@@ -174,8 +150,7 @@ def bigram_loss(
 ) -> float:
     """Held-out cross-entropy (nats per token) of ``p(next | previous)`` counted on the training
     ids with add-``smoothing`` smoothing; the first held-out token is not scored."""
-    if smoothing <= 0:
-        raise ValueError(f"smoothing must be positive, got {smoothing!r}")
+    check_positive(smoothing, "smoothing")
     pairs = train_ids[:-1] * vocab_size + train_ids[1:]  # (N - 1,)
     counts = torch.bincount(pairs, minlength=vocab_size**2).double().view(vocab_size, -1)
     counts = counts + smoothing  # (V, V)

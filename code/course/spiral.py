@@ -14,7 +14,10 @@ import math
 import numpy as np
 import torch
 from torch import nn
+from torch.utils.data import DataLoader
 
+from .batching import make_loader
+from .checks import check_fraction, check_int_at_least, check_one_of, check_positive_int
 from .training import History, accuracy, evaluate, train
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
@@ -44,10 +47,8 @@ def make_spirals(
     ``2 pi (turns r + k / n_classes)`` plus Gaussian angle noise of standard deviation ``noise``
     (radians). The same ``seed`` gives the same points.
     """
-    if not isinstance(n_per_class, int) or n_per_class < 2:
-        raise ValueError(f"n_per_class must be an integer >= 2, got {n_per_class!r}")
-    if not isinstance(n_classes, int) or n_classes < 2:
-        raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
+    check_int_at_least(n_per_class, 2, "n_per_class")
+    check_int_at_least(n_classes, 2, "n_classes")
     if noise < 0 or turns <= 0:
         raise ValueError(f"need noise >= 0 and turns > 0, got noise={noise}, turns={turns}")
     rng = np.random.default_rng(seed)
@@ -66,8 +67,7 @@ def flip_labels(
 
     Returns the noisy labels ``(N,)`` and the bool mask ``(N,)`` of the entries that changed.
     """
-    if not 0.0 <= fraction <= 1.0:
-        raise ValueError(f"fraction must be in [0, 1], got {fraction!r}")
+    check_fraction(fraction, "fraction")
     generator = torch.Generator().manual_seed(seed)
     flipped = torch.rand(len(labels), generator=generator) < fraction  # (N,)
     shift = torch.randint(1, n_classes, (len(labels),), generator=generator)  # never 0
@@ -91,10 +91,8 @@ class TwoLayerNet(nn.Module):
         self, hidden_size: int, n_classes: int, activation: str = "relu", n_inputs: int = 2
     ) -> None:
         super().__init__()
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-        if not isinstance(hidden_size, int) or hidden_size < 1:
-            raise ValueError(f"hidden_size must be a positive integer, got {hidden_size!r}")
+        check_one_of(activation, ACTIVATIONS, "activation")
+        check_positive_int(hidden_size, "hidden_size")
         self.activation_name = activation
         self.layer1 = nn.Linear(n_inputs, hidden_size)
         self.activation = ACTIVATIONS[activation]()
@@ -112,9 +110,9 @@ class TwoLayerNet(nn.Module):
 # Training
 
 
-def full_batch(*tensors: torch.Tensor) -> list[tuple[torch.Tensor, ...]]:
-    """A "loader" that yields the whole data set as one batch: each epoch is one step."""
-    return [tuple(tensors)]
+def _whole(data: tuple[torch.Tensor, torch.Tensor]) -> DataLoader:
+    """The whole data set as one batch, in order: each epoch is one step."""
+    return make_loader(*data, batch_size=len(data[0]), shuffle=False)
 
 
 def train_classifier(
@@ -130,8 +128,8 @@ def train_classifier(
     """Full-batch Adam on cross-entropy for ``steps`` steps; returns the :class:`History`."""
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     return train(
-        model, full_batch(*train_data), nn.CrossEntropyLoss(), optimizer, epochs=steps,
-        val_loader=full_batch(*test_data), metrics={"acc": accuracy}, device=device,
+        model, _whole(train_data), nn.CrossEntropyLoss(), optimizer, epochs=steps,
+        val_loader=_whole(test_data), metrics={"acc": accuracy}, device=device,
     )
 
 
@@ -139,7 +137,7 @@ def accuracy_of(
     model: nn.Module, data: tuple[torch.Tensor, torch.Tensor], device: torch.device | None = None
 ) -> float:
     """Fraction of ``data`` that ``model`` classifies correctly."""
-    scores = evaluate(model, full_batch(*data), nn.CrossEntropyLoss(), {"acc": accuracy}, device)
+    scores = evaluate(model, _whole(data), nn.CrossEntropyLoss(), {"acc": accuracy}, device)
     return scores["acc"]
 
 

@@ -20,6 +20,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .checks import check_positive_int
+
 SYMBOLS: tuple[str, ...] = ("a", "b", "c", "d", "X", "Y", "E", "B")
 """The eight input symbols; a symbol's index here is its token id and its one-hot position."""
 DISTRACTORS: tuple[str, ...] = ("a", "b", "c", "d")
@@ -70,8 +72,7 @@ def make_temporal_order(
     n: int, length: int, *, seed: int = 0, encoding: str = "onehot"
 ) -> TemporalOrderData:
     """Draw ``n`` labelled sequences of ``length`` symbols, reproducibly from ``seed``."""
-    if not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+    check_positive_int(n, "n")
     if encoding not in ("onehot", "index"):
         raise ValueError(f"encoding must be 'onehot' or 'index', got {encoding!r}")
     (lo1, hi1), (lo2, hi2) = relevant_windows(length)

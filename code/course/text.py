@@ -15,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import torch
-from torch.utils.data import DataLoader, Sampler, TensorDataset
 
 if TYPE_CHECKING:
     from .datasets import LabelledSentences
@@ -147,68 +146,3 @@ def trim_padding(ids: torch.Tensor, min_len: int = 1) -> torch.Tensor:
     used = (ids != PAD_ID).any(dim=0)  # (T,)
     width = int(used.nonzero().max()) + 1 if used.any() else 0
     return ids[:, : max(width, min_len)]
-
-
-class BucketBatchSampler(Sampler[list[int]]):
-    """Batches of indices of sentences of similar length, in a seeded random order.
-
-    Each epoch shuffles all indices, cuts them into pools of ``pool`` batches, sorts each pool
-    by length, cuts it into batches and shuffles the batches: every batch is drawn at random,
-    but holds sentences of about the same length, so little of it is padding.
-    """
-
-    def __init__(
-        self, lengths: torch.Tensor, batch_size: int, generator: torch.Generator, pool: int = 50
-    ) -> None:
-        self.lengths = lengths
-        self.batch_size = batch_size
-        self.generator = generator
-        self.pool = pool
-
-    def __len__(self) -> int:
-        return (len(self.lengths) + self.batch_size - 1) // self.batch_size
-
-    def __iter__(self):
-        order = torch.randperm(len(self.lengths), generator=self.generator)
-        batches = []
-        for pool in order.split(self.batch_size * self.pool):
-            by_length = pool[torch.argsort(self.lengths[pool], stable=True)]
-            batches += by_length.split(self.batch_size)
-        for b in torch.randperm(len(batches), generator=self.generator).tolist():
-            yield batches[b].tolist()
-
-
-def make_text_loader(
-    ids: torch.Tensor,
-    labels: torch.Tensor,
-    batch_size: int = 50,
-    shuffle: bool = True,
-    seed: int = 0,
-    min_len: int = 1,
-    bucket: bool = False,
-) -> DataLoader:
-    """Batches ``(ids (B, T_b), labels (B,))``; each batch is trimmed to its longest sentence
-    (but at least ``min_len`` wide). The shuffling order is fixed by ``seed``. With
-    ``bucket=True`` (and ``shuffle``) each batch holds sentences of similar length
-    (:class:`BucketBatchSampler`), which saves the work spent on padding."""
-    if ids.dim() != 2 or labels.shape != ids.shape[:1]:
-        raise ValueError(
-            f"need ids (N, T) and labels (N,), got {tuple(ids.shape)}, {tuple(labels.shape)}"
-        )
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-
-    def collate(rows: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, ...]:
-        batch_ids = torch.stack([r[0] for r in rows])  # (B, T)
-        batch_labels = torch.stack([r[1] for r in rows])  # (B,)
-        return trim_padding(batch_ids, min_len), batch_labels
-
-    generator = torch.Generator().manual_seed(seed)
-    dataset = TensorDataset(ids, labels)
-    if bucket and shuffle:
-        lengths = (ids != PAD_ID).sum(dim=1)  # (N,)
-        sampler = BucketBatchSampler(lengths, batch_size, generator)
-        return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)
-    return DataLoader(
-        dataset, batch_size=batch_size, shuffle=shuffle, generator=generator, collate_fn=collate
-    )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .checks import check_positive_int
 from .seq2seq import Seq2Seq, greedy_decode, strip_special
 from .text import BOS, BOS_ID, EOS, EOS_ID, PAD, PAD_ID, UNK, Vocabulary, tokenize
 
@@ -55,8 +56,7 @@ def split_by_source(
 
 def subsample(pairs: Sequence[Pair], n: int, seed: int) -> list[Pair]:
     """``n`` pairs drawn without replacement (all of them if there are fewer), in file order."""
-    if not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+    check_positive_int(n, "n")
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.permutation(len(pairs))[:n])
     return [pairs[i] for i in rows]
@@ -105,24 +105,6 @@ def encode_pairs(
         tgt_out[n, : len(t) + 1] = torch.tensor([*t, EOS_ID])
     lengths = torch.tensor([len(s) for s in sources])
     return src, lengths, tgt_in, tgt_out
-
-
-def length_batches(
-    tensors: Sequence[torch.Tensor], batch_size: int, seed: int
-) -> list[tuple[torch.Tensor, ...]]:
-    """Shuffled batches of rows with similar source lengths (less padding), trimmed to fit."""
-    src, lengths, tgt_in, tgt_out = tensors
-    rng = np.random.default_rng(seed)
-    noisy = lengths.numpy() + rng.uniform(0, 1, size=len(lengths))  # shuffle within a length
-    order = torch.as_tensor(np.argsort(noisy, kind="stable"))
-    batches = []
-    for start in range(0, len(order), batch_size):
-        rows = order[start : start + batch_size]
-        s_len = int(lengths[rows].max())
-        t_len = int((tgt_out[rows] != PAD_ID).sum(1).max())
-        batches.append((src[rows, :s_len], lengths[rows], tgt_in[rows, :t_len],
-                        tgt_out[rows, :t_len]))
-    return [batches[i] for i in rng.permutation(len(batches))]
 
 
 @dataclass(frozen=True)

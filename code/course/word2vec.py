@@ -286,9 +286,8 @@ def train_skipgram(
             center_t = torch.as_tensor(center, device=device)
             context_t = torch.as_tensor(context, device=device)
             total = torch.zeros((), device=device)
-            for begin in range(0, len(center_t), batch_size):
-                c = center_t[begin : begin + batch_size]  # (B,)
-                o = context_t[begin : begin + batch_size]  # (B,)
+            # the pairs are already shuffled: consecutive slices are random batches
+            for c, o in zip(center_t.split(batch_size), context_t.split(batch_size), strict=True):
                 negatives = torch.multinomial(  # (B, K)
                     noise, len(c) * negative, replacement=True, generator=generator
                 ).view(len(c), negative)

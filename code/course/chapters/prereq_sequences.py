@@ -28,6 +28,7 @@ from torch import nn
 from torch.nn import functional
 
 from ..attention import MultiHeadAttention
+from ..checks import check_positive
 from ..seeding import torch_generator
 from ..toy_data import recall_task
 
@@ -180,8 +181,7 @@ def parameter_counts(length: int, d_model: int, kernel_size: int = 3) -> dict[st
 def matrix_with_spectral_radius(size: int, radius: float, seed: int = 0) -> torch.Tensor:
     """A random Gaussian ``(size, size)`` matrix rescaled so that its largest ``|eigenvalue|``
     (its spectral radius) equals ``radius``."""
-    if radius <= 0:
-        raise ValueError(f"radius must be positive, got {radius!r}")
+    check_positive(radius, "radius")
     g = torch_generator(seed)
     matrix = torch.randn(size, size, generator=g, dtype=torch.float64) / size**0.5
     current = torch.linalg.eigvals(matrix).abs().max()
@@ -306,9 +306,9 @@ def train_recall(
     )
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
-    for step in range(steps):
-        part = slice(step * batch, (step + 1) * batch)
-        loss = functional.cross_entropy(model(tokens[part], positions[part]), targets[part])
+    for x, where, y in zip(tokens.split(batch), positions.split(batch), targets.split(batch),
+                           strict=True):  # consecutive batches of fresh sequences
+        loss = functional.cross_entropy(model(x, where), y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

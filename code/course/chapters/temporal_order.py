@@ -16,9 +16,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from torch import nn
 
+from ..batching import make_loader
 from ..recurrent import LSTMTrace, RecurrentClassifier
 from ..temporal_order import CLASS_NAMES, SYMBOLS, TemporalOrderData, make_temporal_order
-from ..training import History, accuracy, evaluate, make_loader, train
+from ..training import History, accuracy, evaluate, train
 
 
 def plot_lstm_trace(
