@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 
 from course import autoencoders as ae
+from course.batching import make_loader
 from course.pca import fit_pca
 
 matplotlib.use("Agg")
@@ -94,24 +95,9 @@ def test_masking_noise_zeroes_the_requested_fraction():
         ae.MaskingNoise(1.5)
 
 
-def test_shuffled_batches_cover_every_row_once_per_pass_in_a_new_order():
-    x = torch.arange(10.0)[:, None].expand(10, 3)
-    batches = ae.ShuffledBatches(x, batch_size=4, seed=0)
-    assert len(batches) == 3
-    first = list(batches)
-    assert [len(inputs) for inputs, _ in first] == [4, 4, 2]
-    assert all(inputs is targets for inputs, targets in first)
-    rows = torch.cat([inputs[:, 0] for inputs, _ in first])
-    assert sorted(rows.tolist()) == list(range(10))
-    second = torch.cat([inputs[:, 0] for inputs, _ in batches])
-    assert not torch.equal(rows, second)
-    with pytest.raises(ValueError):
-        ae.ShuffledBatches(x, batch_size=0)
-
-
 def test_corrupted_pairs_keep_clean_targets_and_draw_fresh_noise():
     x = torch.rand(64, 784)
-    clean = ae.ShuffledBatches(x, batch_size=16, seed=0)
+    clean = make_loader(x, x, batch_size=16, seed=0)
     pairs = ae.CorruptedPairs(clean, ae.GaussianNoise(0.5))
     first = list(pairs)
     assert len(first) == len(pairs) == 4

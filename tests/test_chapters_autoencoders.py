@@ -30,3 +30,24 @@ def test_codes_are_scattered_by_digit():
     assert len(ax.collections) >= 1
     points = np.concatenate([c.get_offsets() for c in ax.collections])
     assert points.shape == (20, 2)
+
+
+def test_masked_region_errors_score_only_the_hidden_pixels():
+    images = torch.rand(10, 28, 28, generator=torch.Generator().manual_seed(6))
+    seen = {}
+
+    def leave_holes(masked, masks):
+        seen["hidden_pixels_zeroed"] = bool((masked[masks] == 0).all())
+        return masked
+
+    def fill_with(value):
+        return lambda masked, masks: masked.masked_fill(masks, value)
+
+    errors = chapter.masked_region_errors(
+        {"zeros": leave_holes, "half": fill_with(0.5)}, images, [4, 8], seed=0
+    )
+    assert seen["hidden_pixels_zeroed"]
+    assert set(errors) == {"zeros", "half"} and all(len(v) == 2 for v in errors.values())
+    # uniform pixels: E[u^2] = 1/3 and E[(u - 1/2)^2] = 1/12
+    assert errors["zeros"][1] == pytest.approx(1 / 3, abs=0.05)
+    assert errors["half"][1] == pytest.approx(1 / 12, abs=0.02)

@@ -25,16 +25,6 @@ def test_generator_is_seeded():
     assert torch.equal(a, b) and not torch.equal(a, c)
 
 
-def test_reversal_batches_have_one_length_each_within_range():
-    batches = ct.reversal_batches(30, 8, 5, 12, seed=0)
-    seen = {b[0].shape[1] for b in batches}
-    assert all(5 <= n <= 12 for n in seen) and len(seen) > 1
-    for src, lengths, _, _ in batches:
-        assert (lengths == src.shape[1]).all()
-    with pytest.raises(ValueError):
-        ct.reversal_batches(3, 8, 10, 5, seed=0)
-
-
 def test_decoded_accuracy_counts_positions_and_strings():
     target = torch.tensor([[5, 6, EOS_ID], [7, 8, EOS_ID]])
     predicted = torch.tensor([[5, 6, EOS_ID], [7, 9, EOS_ID]])  # second row: one wrong

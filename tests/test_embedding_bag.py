@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 import torch
 
+from course.batching import make_loader
 from course.embedding_bag import EmbeddingBagClassifier, word_scores
 from course.text import PAD_ID
-from course.training import accuracy, make_loader, train
+from course.training import accuracy, train
 
 
 def test_pooling_ignores_padding():

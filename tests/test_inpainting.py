@@ -1,4 +1,4 @@
-"""Square masks, biharmonic inpainting, inpainting with an autoencoder, and their comparison."""
+"""Square masks, biharmonic inpainting, and inpainting with an autoencoder."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from course.inpainting import (
     apply_mask,
     inpaint_biharmonic,
     inpaint_with_autoencoder,
-    masked_region_errors,
     square_masks,
 )
 
@@ -87,24 +86,3 @@ def test_autoencoder_inpainting_changes_only_the_holes():
         inpaint_with_autoencoder(_Constant(0.7), images, masks, iterations=0)
     with pytest.raises(TypeError, match="boolean"):
         inpaint_with_autoencoder(_Constant(0.7), images, masks.float())
-
-
-def test_masked_region_errors_score_only_the_hidden_pixels():
-    images = torch.rand(10, 28, 28, generator=torch.Generator().manual_seed(6))
-    seen = {}
-
-    def leave_holes(masked, masks):
-        seen["hidden_pixels_zeroed"] = bool((masked[masks] == 0).all())
-        return masked
-
-    def fill_with(value):
-        return lambda masked, masks: masked.masked_fill(masks, value)
-
-    errors = masked_region_errors(
-        {"zeros": leave_holes, "half": fill_with(0.5)}, images, [4, 8], seed=0
-    )
-    assert seen["hidden_pixels_zeroed"]
-    assert set(errors) == {"zeros", "half"} and all(len(v) == 2 for v in errors.values())
-    # uniform pixels: E[u^2] = 1/3 and E[(u - 1/2)^2] = 1/12
-    assert errors["zeros"][1] == pytest.approx(1 / 3, abs=0.05)
-    assert errors["half"][1] == pytest.approx(1 / 12, abs=0.02)

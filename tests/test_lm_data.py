@@ -12,10 +12,8 @@ from course.lm_data import (
     CharTokenizer,
     bigram_loss,
     bits_per_unit,
-    random_batch,
     unigram_loss,
 )
-from course.seeding import torch_generator
 
 
 def test_char_tokenizer_round_trip_and_unknown_characters():
@@ -24,18 +22,6 @@ def test_char_tokenizer_round_trip_and_unknown_characters():
     assert tokenizer.decode(tokenizer.encode("low word")) == "low word"
     with pytest.raises(ValueError):
         tokenizer.encode("xyz")
-
-
-def test_random_batch_targets_are_inputs_shifted_by_one():
-    ids = torch.arange(100)
-    x, y = random_batch(ids, 8, 10, torch_generator(0))
-    assert x.shape == y.shape == (8, 10)
-    assert torch.equal(y[:, :-1], x[:, 1:])
-    assert torch.equal(x[:, 1:] - x[:, :-1], torch.ones(8, 9, dtype=torch.long))
-    again, _ = random_batch(ids, 8, 10, torch_generator(0))
-    assert torch.equal(x, again)
-    with pytest.raises(ValueError):
-        random_batch(ids, 8, 100, torch_generator(0))
 
 
 def test_unigram_loss_of_uniform_data_is_log_vocab():

@@ -81,50 +81,6 @@ def test_fit_lowers_the_loss_and_records_every_step():
     assert 0.0 <= spiral.accuracy_of(net, data) <= 1.0
 
 
-def test_sweep_returns_one_accuracy_per_width_and_activation():
-    data = spiral.make_spirals(20, 3, seed=0)
-    results = spiral.width_activation_sweep([2, 4], ["identity", "relu"], data, data, steps=3,
-                                            device=torch.device("cpu"))
-    assert set(results) == {"identity", "relu"}
-    assert all(len(v) == 2 and all(0 <= a <= 1 for a in v) for v in results.values())
-
-
-def test_readout_basis_is_orthonormal_and_sums_to_zero():
-    for k in (2, 3, 5):
-        basis = spiral.readout_basis(k)
-        assert basis.shape == (k, k - 1)
-        assert torch.allclose(basis.T @ basis, torch.eye(k - 1), atol=1e-5)
-        assert torch.allclose(basis.sum(dim=0), torch.zeros(k - 1), atol=1e-5)
-
-
-def test_readout_coordinates_decide_the_class():
-    torch.manual_seed(1)
-    net = spiral.TwoLayerNet(10, 3, "tanh")
-    points = torch.randn(100, 2)
-    coords = spiral.readout_coordinates(net, points)
-    assert coords.shape == (100, 2)
-    from_plane = (coords @ spiral.readout_basis(3).T).argmax(dim=1)
-    assert torch.equal(from_plane, net(points).argmax(dim=1))
-    with pytest.raises(ValueError):
-        spiral.readout_coordinates(spiral.TwoLayerNet(10, 4), points)
-
-
-def test_hidden_projection_is_centred_and_needs_a_two_layer_net():
-    net = spiral.TwoLayerNet(12, 3, "relu")
-    projected = spiral.hidden_projection(net, torch.randn(50, 2))
-    assert projected.shape == (50, 2)
-    assert torch.allclose(projected.mean(dim=0), torch.zeros(2), atol=1e-4)
-    with pytest.raises(TypeError):
-        spiral.hidden_projection(spiral.linear_classifier(3), torch.randn(5, 2))
-
-
-def test_smallest_width_reaching():
-    assert spiral.smallest_width_reaching([1, 2, 4], [0.5, 0.96, 0.99], 0.95) == 2
-    assert spiral.smallest_width_reaching([1, 2, 4], [0.5, 0.6, 0.7], 0.95) is None
-    with pytest.raises(ValueError):
-        spiral.smallest_width_reaching([1, 2], [0.5], 0.9)
-
-
 def test_flip_labels_changes_exactly_the_marked_entries():
     labels = torch.arange(3).repeat(200)
     noisy, flipped = spiral.flip_labels(labels, 0.25, 3, seed=1)

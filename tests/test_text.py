@@ -2,31 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-import torch
 
 from course import text
-
-
-def test_decode_cp1252_maps_the_windows_characters():
-    assert text.decode_cp1252(b"clich\xe9s") == "clichés"
-    assert text.decode_cp1252(b"\x85the end \x97 really \x93good\x94") == (
-        "\u2026the end \u2014 really \u201cgood\u201d"
-    )
-
-
-def test_decode_cp1252_rejects_undefined_bytes_and_non_bytes():
-    with pytest.raises(ValueError, match="0x81 at offset 3"):
-        text.decode_cp1252(b"abc\x81def")
-    with pytest.raises(TypeError):
-        text.decode_cp1252("already text")
-
-
-def test_read_lines_handles_crlf_blank_lines_and_trailing_spaces(tmp_path):
-    path = tmp_path / "mixed.txt"
-    path.write_bytes(b"first line . \r\n\r\nsecond \xe9 line\n   \nthird\n")
-    assert text.read_lines(path) == ["first line .", "second é line", "third"]
 
 
 def test_tokenize_splits_punctuation_and_clitics_like_the_treebank():
@@ -75,46 +53,8 @@ def test_vocabulary_min_count_and_max_size():
         text.Vocabulary(["a", "b"], [1, 1])
 
 
-def test_split_is_balanced_disjoint_complete_and_seeded():
-    sentences = [[f"w{i}"] for i in range(100)]
-    labels = np.array([1] * 60 + [0] * 40)
-    data = text.LabelledSentences(sentences, labels)
-    parts = text.split_polarity(data, (0.8, 0.1, 0.1), seed=3)
-    assert [len(parts[k]) for k in ("train", "val", "test")] == [80, 10, 10]
-    seen = [s[0] for part in parts.values() for s in part.sentences]
-    assert sorted(seen) == sorted(s[0] for s in sentences)
-    assert parts["val"].labels.sum() == 6 and parts["test"].labels.sum() == 6
-    again = text.split_polarity(data, (0.8, 0.1, 0.1), seed=3)
-    other = text.split_polarity(data, (0.8, 0.1, 0.1), seed=4)
-    assert again["test"].sentences == parts["test"].sentences
-    assert other["test"].sentences != parts["test"].sentences
-    with pytest.raises(ValueError):
-        text.split_polarity(data, (0.5, 0.1, 0.1))
-
-
 def test_pad_sequences_pads_truncates_and_keeps_a_minimum_width():
     padded = text.pad_sequences([[5, 6, 7], [8]])
     assert padded.tolist() == [[5, 6, 7], [8, 0, 0]]
     assert text.pad_sequences([[5, 6, 7], [8]], max_len=2).tolist() == [[5, 6], [8, 0]]
     assert text.pad_sequences([[5]], min_len=4).tolist() == [[5, 0, 0, 0]]
-
-
-def test_text_loader_trims_each_batch_to_its_longest_sentence():
-    ids = text.pad_sequences([[2, 3, 4, 5, 6], [2], [3, 4], [5]])  # (4, 5)
-    labels = torch.tensor([1, 0, 1, 0])
-    loader = text.make_text_loader(ids, labels, batch_size=2, shuffle=False, min_len=1)
-    widths = [batch[0].shape[1] for batch in loader]
-    assert widths == [5, 2]
-    loader = text.make_text_loader(ids, labels, batch_size=2, shuffle=False, min_len=3)
-    assert [batch[0].shape[1] for batch in loader] == [5, 3]
-    assert text.trim_padding(torch.zeros(2, 4, dtype=torch.long), min_len=2).shape == (2, 2)
-
-
-def test_polarity_data_loads_all_sentences(mirror, monkeypatch, tmp_path):
-    monkeypatch.setenv("COURSE_DATA_MIRROR", str(mirror))
-    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
-    data = text.load_polarity()
-    assert len(data) == 10662 and data.labels.sum() == 5331
-    assert any("clichés" in s for s in data.sentences)  # cp1252 é decoded
-    parts = text.split_polarity(data)
-    assert abs(parts["test"].labels.mean() - 0.5) < 0.01

@@ -6,7 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from course.training import History, accuracy, evaluate, make_loader, progress_enabled, train
+from course.batching import make_loader
+from course.training import History, accuracy, evaluate, progress_enabled, train
 
 
 def _blobs(n: int = 200, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -21,18 +22,6 @@ def test_accuracy_counts_argmax_matches():
     assert accuracy(logits, torch.tensor([0, 1, 1, 1])) == pytest.approx(0.75)
     with pytest.raises(ValueError, match="class axis"):
         accuracy(logits, torch.tensor([0, 1]))
-
-
-def test_make_loader_is_seeded_and_checks_lengths():
-    x = torch.arange(20.0)
-    first = [b[0].tolist() for b in make_loader(x, batch_size=5, seed=3)]
-    second = [b[0].tolist() for b in make_loader(x, batch_size=5, seed=3)]
-    other = [b[0].tolist() for b in make_loader(x, batch_size=5, seed=4)]
-    assert first == second and first != other
-    with pytest.raises(ValueError, match="same length"):
-        make_loader(x, torch.arange(3.0))
-    with pytest.raises(ValueError, match="batch_size"):
-        make_loader(x, batch_size=0)
 
 
 def test_train_learns_separable_data_and_records_history():

@@ -59,12 +59,3 @@ def test_bleu_is_100_for_exact_and_lower_otherwise():
     assert tr.corpus_bleu(refs, refs) == pytest.approx(100.0)
     hyps = [["le", "chat", "est", "blanc", "."], ["j'ai", "une", "voiture", "rouge", "."]]
     assert 0.0 < tr.corpus_bleu(hyps, refs) < 100.0
-
-
-def test_real_pairs_from_the_mirror(mirror, monkeypatch, tmp_path):
-    monkeypatch.setenv("COURSE_DATA_MIRROR", str(mirror))
-    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "cache"))
-    pairs = tr.read_pairs(tr.pairs_path())
-    assert len(pairs) > 100_000 and pairs[0][0] == "Go."
-    short = tr.filter_pairs(pairs[:2000], max_tokens=4)
-    assert short and all(len(s) <= 4 and len(t) <= 4 for s, t in short)

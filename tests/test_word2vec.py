@@ -225,17 +225,6 @@ def test_gensim_ships_the_evaluation_sets():
     assert len(w2v.read_word_pairs(datapath("simlex999.txt"))) == 999
 
 
-def test_ptb_loads_with_its_preprocessing(mirror, monkeypatch, tmp_path):
-    monkeypatch.setenv("COURSE_DATA_MIRROR", str(mirror))
-    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
-    sentences = w2v.load_ptb("valid")
-    words = {w for s in sentences for w in s}
-    assert len(sentences) == 3370 and "<unk>" in words and "N" in words
-    assert all(w == w.lower() or w == "N" for w in words)
-    with pytest.raises(ValueError):
-        w2v.load_ptb("dev")
-
-
 def test_rank_counts_the_closer_words():
     vectors = w2v.WordVectors(
         ["a", "b", "c", "d"], np.array([[1.0, 0], [0.9, 0.1], [0.5, 0.5], [0, 1]])

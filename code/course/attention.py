@@ -23,11 +23,12 @@ import torch
 from torch import nn
 from torch.nn import functional
 
+from .checks import check_positive_int
+
 
 def causal_mask(length: int, device: torch.device | str | None = None) -> torch.Tensor:
     """``(T, T)`` boolean mask letting position ``t`` attend to positions ``<= t`` only."""
-    if not isinstance(length, int) or length < 1:
-        raise ValueError(f"length must be a positive int, got {length!r}")
+    check_positive_int(length, "length")
     return torch.ones(length, length, dtype=torch.bool, device=device).tril()  # (T, T)
 
 

@@ -17,6 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .batching import make_loader
+from .checks import check_fraction, check_int_at_least
 from .image_metrics import psnr
 from .pca import principal_angles
 from .training import History, train
@@ -211,39 +213,11 @@ class MaskingNoise:
     fraction: float
 
     def __post_init__(self) -> None:
-        if not 0 <= self.fraction <= 1:
-            raise ValueError(f"fraction must be in [0, 1], got {self.fraction!r}")
+        check_fraction(self.fraction, "fraction")
 
     def __call__(self, x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
         keep = torch.rand(x.shape, generator=generator, device=x.device) >= self.fraction
         return x * keep  # (B, D)
-
-
-class ShuffledBatches:
-    """Batches ``(x[idx], x[idx])`` of the rows of ``x`` (input and target are the same rows),
-    in a new random order on each pass, the order fixed by ``seed``.
-
-    A lean stand-in for a ``DataLoader`` over a ``TensorDataset``, which gathers the examples
-    of a batch one at a time; here each batch is one indexing operation.
-    """
-
-    def __init__(self, x: torch.Tensor, batch_size: int = 256, seed: int = 0) -> None:
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-        if len(x) == 0:
-            raise ValueError("x has no rows")
-        self.x = x
-        self.batch_size = batch_size
-        self.generator = torch.Generator().manual_seed(seed)
-
-    def __iter__(self):
-        order = torch.randperm(len(self.x), generator=self.generator)  # (N,)
-        for start in range(0, len(order), self.batch_size):
-            batch = self.x[order[start : start + self.batch_size]]  # (B, D)
-            yield batch, batch
-
-    def __len__(self) -> int:
-        return -(-len(self.x) // self.batch_size)
 
 
 class CorruptedPairs:
@@ -288,7 +262,7 @@ def fit_autoencoder(
     """
     if x_train.dim() != 2:
         raise ValueError(f"x_train must be vectors (N, D), got {tuple(x_train.shape)}")
-    batches = ShuffledBatches(x_train, batch_size, seed=seed)
+    batches = make_loader(x_train, x_train, batch_size=batch_size, seed=seed)  # input = target
     if corrupt is not None:
         batches = CorruptedPairs(batches, corrupt, seed=seed + 1)
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
@@ -367,8 +341,7 @@ def interpolate(a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:
     ``(1 - t) a + t b`` for ``t = 0, 1/(steps-1), ..., 1``."""
     if a.shape != b.shape:
         raise ValueError(f"a {tuple(a.shape)} and b {tuple(b.shape)} must have the same shape")
-    if not isinstance(steps, int) or steps < 2:
-        raise ValueError(f"steps must be an integer >= 2, got {steps!r}")
+    check_int_at_least(steps, 2, "steps")
     t = torch.linspace(0, 1, steps, dtype=a.dtype, device=a.device)  # (S,)
     t = t.reshape(-1, *([1] * a.dim()))  # (S, 1, ...)
     return (1 - t) * a + t * b  # (S, ...)

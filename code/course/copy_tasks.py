@@ -42,22 +42,6 @@ def make_reversal(n: int, length: int, seed: int) -> Batch:
     return src, lengths, torch.cat([bos, reversed_src], 1), torch.cat([reversed_src, eos], 1)
 
 
-def reversal_batches(
-    n_batches: int, batch_size: int, min_len: int, max_len: int, seed: int
-) -> list[Batch]:
-    """Training batches, each of one length drawn uniformly from ``[min_len, max_len]``.
-
-    Keeping each batch at one length avoids padding and lets the training loop run as many
-    decoder steps as the batch needs.
-    """
-    if not 1 <= min_len <= max_len:
-        raise ValueError(f"need 1 <= min_len <= max_len, got {min_len}, {max_len}")
-    rng = np.random.default_rng(seed)
-    lengths = rng.integers(min_len, max_len + 1, size=n_batches)
-    seeds = rng.integers(0, 2**31, size=n_batches)
-    return [make_reversal(batch_size, int(L), int(s)) for L, s in zip(lengths, seeds, strict=True)]
-
-
 @dataclass(frozen=True)
 class LengthScores:
     """Accuracy of greedy decoding per source length: per digit and per whole string."""

@@ -26,6 +26,8 @@ import torch.nn.functional as F
 
 from course.timing import time_call
 
+from .checks import check_positive_int, check_positive_ints
+
 
 @dataclass
 class TrafficCounter:
@@ -221,7 +223,7 @@ def naive_hbm_traffic(seq_len: int, head_dim: int) -> Traffic:
     Read ``Q, K`` and write ``S`` (``2Td`` + ``T^2``); read ``S`` and write ``P`` (``2T^2``);
     read ``P, V`` and write ``O`` (``T^2 + Td`` + ``Td``): ``Theta(Td + T^2)`` in all.
     """
-    _check_sizes(seq_len, head_dim)
+    check_positive_ints(seq_len=seq_len, head_dim=head_dim)
     n, d = seq_len, head_dim
     return Traffic(reads=2 * n * d + n * n + n * n + n * d, writes=n * n + n * n + n * d)
 
@@ -232,7 +234,7 @@ def flash_block_sizes(head_dim: int, sram_size: int) -> tuple[int, int]:
     ``B_c = ceil(M / 4d)`` and ``B_r = min(ceil(M / 4d), d)``, so the blocks of ``Q``, ``K``,
     ``V`` and ``O`` fit in SRAM together.
     """
-    _check_sizes(1, head_dim)
+    check_positive_int(head_dim, "head_dim")
     if not isinstance(sram_size, int) or sram_size < 4 * head_dim:
         raise ValueError(f"sram_size must be an int >= 4 * head_dim, got {sram_size!r}")
     block_cols = math.ceil(sram_size / (4 * head_dim))
@@ -250,21 +252,14 @@ def flash_hbm_traffic(
     the initial write of ``O, m, l``. That is ``Theta(T^2 d / B_c) = Theta(T^2 d^2 / M)``
     (Theorem 2). Non-causal; the causal kernel skips about half of the blocks.
     """
-    _check_sizes(seq_len, head_dim)
+    check_positive_ints(seq_len=seq_len, head_dim=head_dim)
     if (block_cols is None) == (sram_size is None):
         raise ValueError("give exactly one of block_cols and sram_size")
     if block_cols is None:
         block_cols = flash_block_sizes(head_dim, sram_size)[1]
-    if not isinstance(block_cols, int) or block_cols < 1:
-        raise ValueError(f"block_cols must be a positive int, got {block_cols!r}")
+    check_positive_int(block_cols, "block_cols")
     n, d = seq_len, head_dim
     n_key_blocks = math.ceil(n / block_cols)
     reads = 2 * n * d + n_key_blocks * (2 * n * d + 2 * n)
     writes = (n * d + 2 * n) + n_key_blocks * (n * d + 2 * n)
     return Traffic(reads=reads, writes=writes)
-
-
-def _check_sizes(seq_len: int, head_dim: int) -> None:
-    for name, value in (("seq_len", seq_len), ("head_dim", head_dim)):
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .checks import check_positive_ints
+
 AGS_CRITICAL_LOAD = 0.138
 """Critical load ``P/N`` of Amit, Gutfreund and Sompolinsky (1985) for large ``N``."""
 
@@ -41,9 +43,7 @@ def random_patterns(
     device: torch.device | str = "cpu",
 ) -> torch.Tensor:
     """Independent, unbiased ±1 patterns: shape ``(P, N)``, or ``(T, P, N)`` with ``trials=T``."""
-    for name, value in (("num_patterns", num_patterns), ("num_neurons", num_neurons)):
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    check_positive_ints(num_patterns=num_patterns, num_neurons=num_neurons)
     if trials is not None and (not isinstance(trials, int) or trials < 1):
         raise ValueError(f"trials must be a positive integer or None, got {trials!r}")
     shape = (num_patterns, num_neurons) if trials is None else (trials, num_patterns, num_neurons)

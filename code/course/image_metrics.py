@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import torch
 
+from .checks import check_positive
+
 
 def _check_pair(prediction: torch.Tensor, target: torch.Tensor) -> None:
     for name, value in (("prediction", prediction), ("target", target)):
@@ -34,8 +36,7 @@ def mse(prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 def psnr_from_mse(errors: torch.Tensor, peak: float = 1.0) -> torch.Tensor:
     """Peak signal-to-noise ratio in decibels, ``10 log10(peak^2 / mse)``; ``inf`` for a perfect
     reconstruction. Higher is better: halving the error adds about 3 dB."""
-    if peak <= 0:
-        raise ValueError(f"peak must be positive, got {peak!r}")
+    check_positive(peak, "peak")
     return 10.0 * torch.log10(peak**2 / errors)
 
 

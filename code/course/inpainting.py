@@ -8,7 +8,6 @@ fills in the masked ones, so methods differ only on the masked region.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,9 +15,7 @@ import torch
 from torch import nn
 
 from .autoencoders import IMAGE_SHAPE, reconstruct
-from .image_metrics import masked_mse
-
-Inpainter = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+from .checks import check_positive_int
 
 
 def square_masks(
@@ -38,8 +35,7 @@ def square_masks(
         raise ValueError(f"size must be an integer in [1, {hi - lo}], got {size!r}")
     if not 0 <= lo < hi <= min(height, width):
         raise ValueError(f"region {region} must lie inside the image {image_shape}")
-    if not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+    check_positive_int(n, "n")
     corners = torch.randint(lo, hi - size + 1, (n, 2), generator=generator)  # (n, 2)
     top, left = corners[:, 0, None], corners[:, 1, None]  # (n, 1) each
     rows = torch.arange(height)[None, :]  # (1, H)
@@ -109,31 +105,10 @@ def inpaint_with_autoencoder(
     lets a model that never saw holes in training pull the guess towards a plausible digit.
     """
     _check_images_and_masks(images, masks)
-    if not isinstance(iterations, int) or iterations < 1:
-        raise ValueError(f"iterations must be a positive integer, got {iterations!r}")
+    check_positive_int(iterations, "iterations")
     images, masks = images.cpu(), masks.cpu()
     guess = apply_mask(images, masks, fill)  # (N, H, W)
     for _ in range(iterations):
         output = reconstruct(model, guess.flatten(start_dim=1)).reshape(images.shape)
         guess = torch.where(masks, output, images)  # (N, H, W)
     return guess
-
-
-def masked_region_errors(
-    methods: Mapping[str, Inpainter],
-    images: torch.Tensor,
-    sizes: Sequence[int],
-    seed: int = 0,
-) -> dict[str, list[float]]:
-    """Mean squared error on the missing pixels only, for each method and each square size:
-    ``{method: [error per size]}``. Each method is called as ``method(masked_images, masks)``
-    and sees the same masks; the hidden pixels are zeroed before any method sees them."""
-    generator = torch.Generator().manual_seed(seed)
-    errors: dict[str, list[float]] = {name: [] for name in methods}
-    for size in sizes:
-        masks = square_masks(len(images), size, generator=generator)  # (N, H, W)
-        masked = apply_mask(images, masks)  # (N, H, W)
-        for name, method in methods.items():
-            filled = method(masked, masks)  # (N, H, W)
-            errors[name].append(masked_mse(filled, images, masks).mean().item())
-    return errors

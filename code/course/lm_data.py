@@ -8,7 +8,7 @@ gives **bits per character** (bits per byte). Tiny Shakespeare is plain ASCII, s
 and bytes coincide and the two units are the same here.
 
 The corpus is split by characters as the course's BPE tokenizer was trained: the first 90 % for
-training, the rest held out (:func:`shakespeare_split`).
+training, the rest held out (:func:`course.datasets.load_shakespeare`).
 """
 
 from __future__ import annotations
@@ -22,23 +22,12 @@ from typing import Protocol
 import torch
 
 from .byte_bpe import ByteBPETokenizer, train_byte_bpe
+from .checks import check_positive
+from .datasets import load_shakespeare
 
 # --- the text, and the course's BPE tokenizer of it ----------------------------------------
 
-SHAKESPEARE_KEY = "datasets/tinyshakespeare/input.txt"
-SHAKESPEARE_TRAIN_FRACTION = 0.9  # the first 90 % of the characters train, the rest is held out
 DEFAULT_SHAKESPEARE_VOCAB_SIZE = 1024
-
-
-def shakespeare_split(train_fraction: float = SHAKESPEARE_TRAIN_FRACTION) -> tuple[str, str]:
-    """Tiny Shakespeare cut by characters into a training part and a held-out part."""
-    from .data import fetch
-
-    if not 0 < train_fraction < 1:
-        raise ValueError(f"train_fraction must be in (0, 1), got {train_fraction!r}")
-    text = fetch(SHAKESPEARE_KEY).read_text(encoding="utf-8")
-    cut = int(len(text) * train_fraction)
-    return text[:cut], text[cut:]
 
 
 def shakespeare_tokenizer_path(vocab_size: int = DEFAULT_SHAKESPEARE_VOCAB_SIZE) -> Path:
@@ -52,7 +41,7 @@ def train_shakespeare_tokenizer(
     vocab_size: int = DEFAULT_SHAKESPEARE_VOCAB_SIZE, min_frequency: int = 2
 ) -> ByteBPETokenizer:
     """Train byte-level BPE on the training part (first 90 %) of Tiny Shakespeare, line by line."""
-    train_text, _ = shakespeare_split()
+    train_text, _ = load_shakespeare()
     return train_byte_bpe(train_text.splitlines(keepends=True), vocab_size, min_frequency)
 
 
@@ -131,7 +120,7 @@ def load_corpus(kind: str = "bpe", bpe_vocab_size: int = DEFAULT_SHAKESPEARE_VOC
     tokenizer (``"bpe"``, ``bpe_vocab_size`` ids, trained on the training part only)."""
     if kind not in ("char", "bpe"):
         raise ValueError(f"kind must be 'char' or 'bpe', got {kind!r}")
-    train_text, val_text = shakespeare_split()
+    train_text, val_text = load_shakespeare()
     if kind == "char":
         tokenizer: Tokenizer = CharTokenizer(train_text)
     else:
@@ -144,31 +133,6 @@ def load_corpus(kind: str = "bpe", bpe_vocab_size: int = DEFAULT_SHAKESPEARE_VOC
         val_chars=len(val_text),
         val_bytes=len(val_text.encode("utf-8")),
     )
-
-
-def random_batch(
-    ids: torch.Tensor,
-    batch_size: int,
-    block_size: int,
-    generator: torch.Generator,
-    device: torch.device | str = "cpu",
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """``batch_size`` random windows of ``block_size`` tokens and the same windows shifted by one.
-
-    Returns inputs ``x (B, T)`` and next-token targets ``y (B, T)`` with ``y[:, t] = x[:, t+1]``
-    in the original sequence; the start positions are drawn with ``generator`` (on the CPU).
-    """
-    if ids.dim() != 1:
-        raise ValueError(f"ids must be 1-D, got shape {tuple(ids.shape)}")
-    if block_size < 1 or batch_size < 1:
-        raise ValueError("batch_size and block_size must be positive")
-    if len(ids) <= block_size:
-        raise ValueError(f"need more than block_size={block_size} tokens, got {len(ids)}")
-    starts = torch.randint(len(ids) - block_size, (batch_size,), generator=generator)  # (B,)
-    offsets = torch.arange(block_size)  # (T,)
-    x = ids[starts[:, None] + offsets]  # (B, T)
-    y = ids[starts[:, None] + offsets + 1]  # (B, T)
-    return x.to(device), y.to(device)
 
 
 # --- baselines: models that ignore (almost) all context -------------------------------------
@@ -186,8 +150,7 @@ def bigram_loss(
 ) -> float:
     """Held-out cross-entropy (nats per token) of ``p(next | previous)`` counted on the training
     ids with add-``smoothing`` smoothing; the first held-out token is not scored."""
-    if smoothing <= 0:
-        raise ValueError(f"smoothing must be positive, got {smoothing!r}")
+    check_positive(smoothing, "smoothing")
     pairs = train_ids[:-1] * vocab_size + train_ids[1:]  # (N - 1,)
     counts = torch.bincount(pairs, minlength=vocab_size**2).double().view(vocab_size, -1)
     counts = counts + smoothing  # (V, V)

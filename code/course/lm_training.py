@@ -1,7 +1,7 @@
 """Training a language model by steps on random windows, with evaluation every few steps.
 
 Language models are trained by *steps*, not epochs: each step draws a fresh batch of random
-windows from the token stream (:func:`course.lm_data.random_batch`). Every ``eval_every`` steps
+windows from the token stream (:func:`course.batching.random_batch`). Every ``eval_every`` steps
 the mean loss on a fixed set of held-out windows is recorded, so the curves of different runs
 are measured on the same text. The learning rate warms up linearly, then follows a cosine decay.
 """
@@ -14,7 +14,8 @@ import time
 import torch
 from torch import nn
 
-from .lm_data import random_batch
+from .batching import random_batch
+from .checks import check_positive_int
 from .seeding import torch_generator
 from .training import History, progress_enabled
 
@@ -77,10 +78,8 @@ def train_lm(
     since the previous evaluation; the fixed-window estimate at step 0), ``val_loss``
     (:func:`estimate_loss`) and ``seconds`` (wall-clock time since the start).
     """
-    if not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive int, got {steps!r}")
-    if not isinstance(eval_every, int) or eval_every < 1:
-        raise ValueError(f"eval_every must be a positive int, got {eval_every!r}")
+    check_positive_int(steps, "steps")
+    check_positive_int(eval_every, "eval_every")
     device = device or next(model.parameters()).device
     decay = [p for p in model.parameters() if p.dim() >= 2]  # matrices: weight decay
     no_decay = [p for p in model.parameters() if p.dim() < 2]  # biases, LayerNorm gains

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .checks import check_one_of, check_positive_ints
+
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
@@ -36,12 +38,8 @@ class RecurrentClassifier(nn.Module):
         forget_bias: float = 1.0,
     ) -> None:
         super().__init__()
-        if cell not in CELLS:
-            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
-        for name, value in (("n_inputs", n_inputs), ("hidden_size", hidden_size),
-                            ("n_classes", n_classes)):
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        check_one_of(cell, CELLS, "cell")
+        check_positive_ints(n_inputs=n_inputs, hidden_size=hidden_size, n_classes=n_classes)
         self.cell = cell
         self.recurrent = CELLS[cell](n_inputs, hidden_size, batch_first=True)
         self.head = nn.Linear(hidden_size, n_classes)

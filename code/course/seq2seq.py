@@ -21,6 +21,7 @@ so their attention weights are exactly zero.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import torch
@@ -29,16 +30,12 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .attention import AdditiveAttention, attend, attention_scores, padding_mask
+from .checks import check_positive_ints
 from .text import BOS_ID, EOS_ID, PAD_ID
 from .training import History, train
 
 ATTENTION_KINDS = ("none", "additive", "dot", "general")
 
-
-def _check_positive(**values: int) -> None:
-    for name, value in values.items():
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
 class Encoder(nn.Module):
@@ -51,7 +48,7 @@ class Encoder(nn.Module):
 
     def __init__(self, vocab_size: int, embed_dim: int, hidden_size: int) -> None:
         super().__init__()
-        _check_positive(vocab_size=vocab_size, embed_dim=embed_dim, hidden_size=hidden_size)
+        check_positive_ints(vocab_size=vocab_size, embed_dim=embed_dim, hidden_size=hidden_size)
         if hidden_size % 2:
             raise ValueError(f"hidden_size must be even (two directions), got {hidden_size}")
         self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=PAD_ID)
@@ -181,7 +178,7 @@ class Decoder(nn.Module):
         attention_dim: int,
     ) -> None:
         super().__init__()
-        _check_positive(vocab_size=vocab_size, embed_dim=embed_dim, hidden_size=hidden_size)
+        check_positive_ints(vocab_size=vocab_size, embed_dim=embed_dim, hidden_size=hidden_size)
         self.embed = nn.Embedding(vocab_size, embed_dim, padding_idx=PAD_ID)
         self.context = make_context(attention, hidden_size, attention_dim)
         self.init_state = nn.Linear(hidden_size, hidden_size)
@@ -297,7 +294,7 @@ def greedy_decode(
 
     At each step the most probable token is fed back; after ``EOS_ID`` a row holds ``PAD_ID``.
     """
-    _check_positive(max_len=max_len)
+    check_positive_ints(max_len=max_len)
     was_training = model.training
     model.eval()
     source = model.encode(src, src_lengths)
@@ -335,7 +332,7 @@ def strip_special(ids: list[int]) -> list[int]:
 
 def train_seq2seq(
     model: Seq2Seq,
-    batches: list[tuple[torch.Tensor, ...]],
+    batches: Iterable[tuple[torch.Tensor, ...]],
     *,
     epochs: int = 1,
     lr: float = 5e-3,

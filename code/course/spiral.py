@@ -1,21 +1,23 @@
-"""Spiral classification: a seeded K-class spiral data set, two classifiers, and their pictures.
+"""Spiral classification: a seeded K-class spiral data set, two classifiers and their training.
 
 Each class is one arm of a spiral in the plane. A linear classifier can only cut the plane
 into convex wedges, so it fails; a network with one hidden layer and a non-linearity bends the
 plane until the arms come apart. :func:`course.plotting.plot_decision_regions` shows the regions
-each model carves out and :func:`plot_hidden_projection` shows the data as the output layer sees
-it.
+each model carves out; the lab's views of the layers and its sweep over widths are in
+:mod:`course.chapters.spiral`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import numpy as np
 import torch
 from torch import nn
+from torch.utils.data import DataLoader
 
+from .batching import make_loader
+from .checks import check_fraction, check_int_at_least, check_one_of, check_positive_int
 from .training import History, accuracy, evaluate, train
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
@@ -45,10 +47,8 @@ def make_spirals(
     ``2 pi (turns r + k / n_classes)`` plus Gaussian angle noise of standard deviation ``noise``
     (radians). The same ``seed`` gives the same points.
     """
-    if not isinstance(n_per_class, int) or n_per_class < 2:
-        raise ValueError(f"n_per_class must be an integer >= 2, got {n_per_class!r}")
-    if not isinstance(n_classes, int) or n_classes < 2:
-        raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
+    check_int_at_least(n_per_class, 2, "n_per_class")
+    check_int_at_least(n_classes, 2, "n_classes")
     if noise < 0 or turns <= 0:
         raise ValueError(f"need noise >= 0 and turns > 0, got noise={noise}, turns={turns}")
     rng = np.random.default_rng(seed)
@@ -67,8 +67,7 @@ def flip_labels(
 
     Returns the noisy labels ``(N,)`` and the bool mask ``(N,)`` of the entries that changed.
     """
-    if not 0.0 <= fraction <= 1.0:
-        raise ValueError(f"fraction must be in [0, 1], got {fraction!r}")
+    check_fraction(fraction, "fraction")
     generator = torch.Generator().manual_seed(seed)
     flipped = torch.rand(len(labels), generator=generator) < fraction  # (N,)
     shift = torch.randint(1, n_classes, (len(labels),), generator=generator)  # never 0
@@ -92,10 +91,8 @@ class TwoLayerNet(nn.Module):
         self, hidden_size: int, n_classes: int, activation: str = "relu", n_inputs: int = 2
     ) -> None:
         super().__init__()
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-        if not isinstance(hidden_size, int) or hidden_size < 1:
-            raise ValueError(f"hidden_size must be a positive integer, got {hidden_size!r}")
+        check_one_of(activation, ACTIVATIONS, "activation")
+        check_positive_int(hidden_size, "hidden_size")
         self.activation_name = activation
         self.layer1 = nn.Linear(n_inputs, hidden_size)
         self.activation = ACTIVATIONS[activation]()
@@ -113,9 +110,9 @@ class TwoLayerNet(nn.Module):
 # Training
 
 
-def full_batch(*tensors: torch.Tensor) -> list[tuple[torch.Tensor, ...]]:
-    """A "loader" that yields the whole data set as one batch: each epoch is one step."""
-    return [tuple(tensors)]
+def _whole(data: tuple[torch.Tensor, torch.Tensor]) -> DataLoader:
+    """The whole data set as one batch, in order: each epoch is one step."""
+    return make_loader(*data, batch_size=len(data[0]), shuffle=False)
 
 
 def train_classifier(
@@ -131,8 +128,8 @@ def train_classifier(
     """Full-batch Adam on cross-entropy for ``steps`` steps; returns the :class:`History`."""
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     return train(
-        model, full_batch(*train_data), nn.CrossEntropyLoss(), optimizer, epochs=steps,
-        val_loader=full_batch(*test_data), metrics={"acc": accuracy}, device=device,
+        model, _whole(train_data), nn.CrossEntropyLoss(), optimizer, epochs=steps,
+        val_loader=_whole(test_data), metrics={"acc": accuracy}, device=device,
     )
 
 
@@ -140,81 +137,9 @@ def accuracy_of(
     model: nn.Module, data: tuple[torch.Tensor, torch.Tensor], device: torch.device | None = None
 ) -> float:
     """Fraction of ``data`` that ``model`` classifies correctly."""
-    scores = evaluate(model, full_batch(*data), nn.CrossEntropyLoss(), {"acc": accuracy}, device)
+    scores = evaluate(model, _whole(data), nn.CrossEntropyLoss(), {"acc": accuracy}, device)
     return scores["acc"]
-
-
-def width_activation_sweep(
-    widths: Sequence[int],
-    activations: Sequence[str],
-    train_data: tuple[torch.Tensor, torch.Tensor],
-    test_data: tuple[torch.Tensor, torch.Tensor],
-    *,
-    seed: int = 0,
-    device: torch.device | None = None,
-    **train_kwargs,
-) -> dict[str, list[float]]:
-    """Test accuracy of a :class:`TwoLayerNet` for every activation and hidden width.
-
-    Returns ``{activation: [accuracy at widths[0], ...]}``; every net starts from ``seed``.
-    """
-    n_classes = int(train_data[1].max()) + 1
-    results: dict[str, list[float]] = {}
-    for activation in activations:
-        results[activation] = []
-        for width in widths:
-            torch.manual_seed(seed)
-            model = TwoLayerNet(width, n_classes, activation)
-            train_classifier(model, train_data, test_data, device=device, **train_kwargs)
-            results[activation].append(accuracy_of(model, test_data, device))
-    return results
 
 
 # ---------------------------------------------------------------------------------------------
 # What the layers see
-
-
-@torch.no_grad()
-def hidden_projection(model: TwoLayerNet, points: torch.Tensor) -> torch.Tensor:
-    """Hidden activations of ``points`` on their two principal directions: ``(N, 2)``."""
-    if not isinstance(model, TwoLayerNet):
-        raise TypeError(f"hidden_projection needs a TwoLayerNet, got {type(model).__name__}")
-    device = next(model.parameters()).device
-    hidden = model.hidden(points.to(device)).cpu()  # (N, H)
-    centred = hidden - hidden.mean(dim=0)  # (N, H)
-    _, _, v = torch.linalg.svd(centred, full_matrices=False)  # rows of v: principal directions
-    return centred @ v[:2].T  # (N, 2)
-
-
-def readout_basis(n_classes: int) -> torch.Tensor:
-    """An orthonormal basis ``(K, K-1)`` of the class-score vectors whose entries sum to zero.
-
-    Adding the same number to every class score changes no prediction, so only the component of
-    the scores in this subspace matters: for three classes it is a plane.
-    """
-    centring = torch.eye(n_classes) - 1.0 / n_classes  # (K, K): removes the mean score
-    q, _ = torch.linalg.qr(centring)  # (K, K); the first K-1 columns span the sum-zero subspace
-    return q[:, : n_classes - 1]  # (K, K-1)
-
-
-@torch.no_grad()
-def readout_coordinates(model: TwoLayerNet, points: torch.Tensor) -> torch.Tensor:
-    """Where the output layer puts each point: its class scores in the sum-zero plane, ``(N, 2)``.
-
-    This is a linear map of the hidden activations, ``U^T (W2 h + b2)``, and it decides the class,
-    so for a three-class model it is the two-dimensional view of the hidden layer that matters.
-    """
-    device = next(model.parameters()).device
-    logits = model(points.to(device)).cpu()  # (N, 3)
-    if logits.shape[1] != 3:
-        raise ValueError(f"the read-out view needs 3 classes, got {logits.shape[1]}")
-    return logits @ readout_basis(3)  # (N, 2)
-
-
-def smallest_width_reaching(
-    widths: Sequence[int], accuracies: Sequence[float], threshold: float
-) -> int | None:
-    """The first width in ``widths`` whose accuracy is at least ``threshold`` (``None`` if none)."""
-    if len(widths) != len(accuracies):
-        raise ValueError(f"need one accuracy per width, got {len(accuracies)} for {len(widths)}")
-    return next((w for w, a in zip(widths, accuracies, strict=True) if a >= threshold), None)

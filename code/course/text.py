@@ -1,15 +1,9 @@
-"""Text into tensors: decoding, a word tokenizer, a vocabulary, the polarity data, padded batches.
+"""Text into tensors: a word tokenizer, a vocabulary, special tokens, padded batches.
 
-The sentence polarity data set v1.0 (Pang and Lee, 2005) holds 5,331 positive and 5,331
-negative snippets of film reviews, one per line, in two files encoded in Windows-1252 (cp1252).
-:func:`load_polarity` decodes and tokenizes them and :func:`split_polarity` cuts them into a
-training, validation and test part with a fixed, seeded, class-balanced permutation, so every
-run and every chapter sees the same split.
-
-Token ids are laid out in a :class:`Vocabulary` with id 0 for padding (``<pad>``) and id 1 for
-words it does not know (``<unk>``). :func:`pad_sequences` turns lists of ids into one
-``(N, T)`` tensor, and :func:`make_text_loader` batches such a tensor, cutting off the columns
-that are padding in every row of a batch, so short batches cost less.
+The sentence data sets themselves (the polarity data, Penn Treebank, Tatoeba pairs) are loaded
+by :mod:`course.datasets`. Token ids are laid out in a :class:`Vocabulary` with id 0 for padding
+(``<pad>``) and id 1 for words it does not know (``<unk>``). :func:`pad_sequences` turns lists
+of ids into one ``(N, T)`` tensor; :mod:`course.batching` batches such tensors.
 """
 
 from __future__ import annotations
@@ -18,21 +12,17 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 import torch
-from torch.utils.data import DataLoader, Sampler, TensorDataset
+
+if TYPE_CHECKING:
+    from .datasets import LabelledSentences
 
 # The special tokens and their ids, the same in every vocabulary of the course: padding, unknown
 # word, and (for sequence-to-sequence targets) start and end of a sequence
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
-POLARITY_FILES = {
-    1: "datasets/rt-polarity/rt-polarity.pos",
-    0: "datasets/rt-polarity/rt-polarity.neg",
-}
 
 # Typographic characters of cp1252 written the ASCII way, so that "don’t" and "don't" agree.
 _TYPOGRAPHY = str.maketrans(
@@ -53,26 +43,6 @@ _CLITIC = re.compile(r"(?<=\w)('s|'re|'ve|'ll|'d|'m)\b")
 # A token: a clitic, a word (letters/digits, joined by inner hyphens, apostrophes or dots),
 # an ellipsis or double dash, or any other single non-space character.
 _TOKEN = re.compile(r"n't|'(?:s|re|ve|ll|d|m)\b|\w+(?:[-'.]\w+)*|\.\.\.|--|\S")
-
-
-def decode_cp1252(data: bytes) -> str:
-    """Decode Windows-1252 bytes; a byte cp1252 leaves undefined raises ``ValueError``."""
-    if not isinstance(data, bytes | bytearray):
-        raise TypeError(f"expected bytes, got {type(data).__name__}")
-    try:
-        return bytes(data).decode("cp1252")
-    except UnicodeDecodeError as error:
-        raise ValueError(
-            f"byte 0x{data[error.start]:02x} at offset {error.start} is undefined in cp1252; "
-            "is this file in another encoding?"
-        ) from None
-
-
-def read_lines(path: Path | str, encoding: str = "cp1252") -> list[str]:
-    """The non-blank lines of a text file, stripped (``\\n`` and ``\\r\\n`` endings alike)."""
-    data = Path(path).read_bytes()
-    text = decode_cp1252(data) if encoding == "cp1252" else data.decode(encoding)
-    return [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def tokenize(text: str) -> list[str]:
@@ -143,61 +113,6 @@ class Vocabulary:
         return [self.tokens[i] for i in ids if i != PAD_ID]
 
 
-@dataclass(frozen=True)
-class LabelledSentences:
-    """Tokenized sentences and their labels (1 positive, 0 negative)."""
-
-    sentences: list[list[str]]
-    labels: np.ndarray
-
-    def __post_init__(self) -> None:
-        if len(self.sentences) != len(self.labels):
-            raise ValueError(f"{len(self.sentences)} sentences but {len(self.labels)} labels")
-
-    def __len__(self) -> int:
-        return len(self.sentences)
-
-
-def load_polarity() -> LabelledSentences:
-    """All 10,662 polarity sentences, tokenized: the positive file first, then the negative."""
-    from .data import fetch
-
-    sentences: list[list[str]] = []
-    labels: list[int] = []
-    for label, key in sorted(POLARITY_FILES.items(), reverse=True):
-        lines = read_lines(fetch(key))
-        sentences += [tokenize(line) for line in lines]
-        labels += [label] * len(lines)
-    return LabelledSentences(sentences, np.array(labels, dtype=np.int64))
-
-
-def split_polarity(
-    data: LabelledSentences,
-    fractions: tuple[float, float, float] = (0.8, 0.1, 0.1),
-    seed: int = 0,
-) -> dict[str, LabelledSentences]:
-    """``{"train", "val", "test"}`` parts of ``data``, each with the same share of each class.
-
-    Each class is shuffled with its own seeded permutation and cut at the same fractions, and
-    each part is then shuffled once more (seeded) so that the classes are interleaved.
-    """
-    if len(fractions) != 3 or min(fractions) < 0 or not np.isclose(sum(fractions), 1.0):
-        raise ValueError(f"fractions must be three non-negative numbers summing to 1: {fractions}")
-    rng = np.random.default_rng(seed)
-    parts: dict[str, list[int]] = {"train": [], "val": [], "test": []}
-    for label in np.unique(data.labels):
-        members = rng.permutation(np.flatnonzero(data.labels == label))
-        cut1 = int(round(fractions[0] * len(members)))
-        cut2 = cut1 + int(round(fractions[1] * len(members)))
-        for name, chunk in zip(parts, np.split(members, [cut1, cut2]), strict=True):
-            parts[name] += chunk.tolist()
-    result = {}
-    for name, indices in parts.items():
-        order = rng.permutation(np.array(indices, dtype=np.int64))
-        result[name] = LabelledSentences([data.sentences[i] for i in order], data.labels[order])
-    return result
-
-
 def pad_sequences(
     sequences: Sequence[Sequence[int]], max_len: int | None = None, min_len: int = 1
 ) -> torch.Tensor:
@@ -231,68 +146,3 @@ def trim_padding(ids: torch.Tensor, min_len: int = 1) -> torch.Tensor:
     used = (ids != PAD_ID).any(dim=0)  # (T,)
     width = int(used.nonzero().max()) + 1 if used.any() else 0
     return ids[:, : max(width, min_len)]
-
-
-class BucketBatchSampler(Sampler[list[int]]):
-    """Batches of indices of sentences of similar length, in a seeded random order.
-
-    Each epoch shuffles all indices, cuts them into pools of ``pool`` batches, sorts each pool
-    by length, cuts it into batches and shuffles the batches: every batch is drawn at random,
-    but holds sentences of about the same length, so little of it is padding.
-    """
-
-    def __init__(
-        self, lengths: torch.Tensor, batch_size: int, generator: torch.Generator, pool: int = 50
-    ) -> None:
-        self.lengths = lengths
-        self.batch_size = batch_size
-        self.generator = generator
-        self.pool = pool
-
-    def __len__(self) -> int:
-        return (len(self.lengths) + self.batch_size - 1) // self.batch_size
-
-    def __iter__(self):
-        order = torch.randperm(len(self.lengths), generator=self.generator)
-        batches = []
-        for pool in order.split(self.batch_size * self.pool):
-            by_length = pool[torch.argsort(self.lengths[pool], stable=True)]
-            batches += by_length.split(self.batch_size)
-        for b in torch.randperm(len(batches), generator=self.generator).tolist():
-            yield batches[b].tolist()
-
-
-def make_text_loader(
-    ids: torch.Tensor,
-    labels: torch.Tensor,
-    batch_size: int = 50,
-    shuffle: bool = True,
-    seed: int = 0,
-    min_len: int = 1,
-    bucket: bool = False,
-) -> DataLoader:
-    """Batches ``(ids (B, T_b), labels (B,))``; each batch is trimmed to its longest sentence
-    (but at least ``min_len`` wide). The shuffling order is fixed by ``seed``. With
-    ``bucket=True`` (and ``shuffle``) each batch holds sentences of similar length
-    (:class:`BucketBatchSampler`), which saves the work spent on padding."""
-    if ids.dim() != 2 or labels.shape != ids.shape[:1]:
-        raise ValueError(
-            f"need ids (N, T) and labels (N,), got {tuple(ids.shape)}, {tuple(labels.shape)}"
-        )
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-
-    def collate(rows: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, ...]:
-        batch_ids = torch.stack([r[0] for r in rows])  # (B, T)
-        batch_labels = torch.stack([r[1] for r in rows])  # (B,)
-        return trim_padding(batch_ids, min_len), batch_labels
-
-    generator = torch.Generator().manual_seed(seed)
-    dataset = TensorDataset(ids, labels)
-    if bucket and shuffle:
-        lengths = (ids != PAD_ID).sum(dim=1)  # (N,)
-        sampler = BucketBatchSampler(lengths, batch_size, generator)
-        return DataLoader(dataset, batch_sampler=sampler, collate_fn=collate)
-    return DataLoader(
-        dataset, batch_size=batch_size, shuffle=shuffle, generator=generator, collate_fn=collate
-    )

@@ -20,6 +20,8 @@ from typing import TypeVar
 import numpy as np
 import torch
 
+from .checks import check_positive_int
+
 T = TypeVar("T")
 
 
@@ -66,8 +68,7 @@ def time_call(
     """
     if not callable(fn):
         raise TypeError(f"fn must be callable with no arguments, got {type(fn).__name__}")
-    if not isinstance(repeats, int) or repeats < 1:
-        raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
+    check_positive_int(repeats, "repeats")
     if not isinstance(warmup, int) or warmup < 0:
         raise ValueError(f"warmup must be a non-negative integer, got {warmup!r}")
     if min_seconds < 0:

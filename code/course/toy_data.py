@@ -10,13 +10,8 @@ import math
 
 import torch
 
+from .checks import check_positive_ints
 from .seeding import torch_generator
-
-
-def _check_positive(**values: int) -> None:
-    for name, value in values.items():
-        if not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
 
 
 def concentric_rings(
@@ -26,7 +21,7 @@ def concentric_rings(
 
     No straight line separates the classes, so every affine classifier is stuck near 50%.
     """
-    _check_positive(n=n)
+    check_positive_ints(n=n)
     g = torch_generator(seed)
     labels = torch.randint(0, 2, (n,), generator=g)
     radius = torch.where(
@@ -62,7 +57,7 @@ def toy_corpus(
     have the same neighbours (e.g. two animals) end up with similar embeddings when a model
     learns to predict a word's neighbours.
     """
-    _check_positive(n_sentences=n_sentences)
+    check_positive_ints(n_sentences=n_sentences)
     words = [w for group in TOY_GRAMMAR.values() for part in group.values() for w in part]
     vocabulary = sorted(set(words))
     index = {word: i for i, word in enumerate(vocabulary)}
@@ -95,7 +90,7 @@ def recall_task(
     must keep the whole sequence available to answer, which is exactly what a fixed-size
     recurrent state cannot do once the sequence is long enough.
     """
-    _check_positive(n=n, length=length, vocab_size=vocab_size)
+    check_positive_ints(n=n, length=length, vocab_size=vocab_size)
     g = torch_generator(seed)
     tokens = torch.randint(0, vocab_size, (n, length), generator=g)  # (N, T)
     positions = torch.randint(0, length, (n,), generator=g)  # (N,)
@@ -110,7 +105,7 @@ def histogram_task(
     Returns ``tokens (n, length)`` and ``targets (n, length)`` in ``[0, length - 1]``. Every
     position must compare itself with every other position: a natural task for attention.
     """
-    _check_positive(n=n, length=length, vocab_size=vocab_size)
+    check_positive_ints(n=n, length=length, vocab_size=vocab_size)
     g = torch_generator(seed)
     tokens = torch.randint(0, vocab_size, (n, length), generator=g)  # (N, T)
     same = tokens[:, :, None] == tokens[:, None, :]  # (N, T, T)

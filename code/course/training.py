@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
 
+from .checks import check_positive_int
 from .device import get_device
 
 Metric = Callable[[torch.Tensor, torch.Tensor], float]
@@ -63,23 +63,6 @@ def accuracy(logits: torch.Tensor, targets: torch.Tensor) -> float:
             f"logits {tuple(logits.shape)} must be targets {tuple(targets.shape)} plus a class axis"
         )
     return (logits.argmax(dim=-1) == targets).float().mean().item()
-
-
-def make_loader(
-    *tensors: torch.Tensor, batch_size: int = 64, shuffle: bool = True, seed: int = 0
-) -> DataLoader:
-    """Wrap equally long tensors in a ``DataLoader`` whose shuffling order is fixed by ``seed``."""
-    if not tensors:
-        raise ValueError("make_loader needs at least one tensor")
-    lengths = {len(t) for t in tensors}
-    if len(lengths) != 1:
-        raise ValueError(f"all tensors must have the same length, got lengths {sorted(lengths)}")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-    generator = torch.Generator().manual_seed(seed)
-    return DataLoader(
-        TensorDataset(*tensors), batch_size=batch_size, shuffle=shuffle, generator=generator
-    )
 
 
 def progress_enabled(progress: bool | None = None) -> bool:
@@ -143,8 +126,7 @@ def train(
     during the epoch) and, with ``val_loader``, ``val_loss`` and ``val_<metric>``.
     ``grad_clip`` clips the global gradient norm. A non-finite loss stops with an error.
     """
-    if not isinstance(epochs, int) or epochs < 1:
-        raise ValueError(f"epochs must be a positive integer, got {epochs!r}")
+    check_positive_int(epochs, "epochs")
     if grad_clip is not None and grad_clip <= 0:
         raise ValueError(f"grad_clip must be positive or None, got {grad_clip!r}")
     from tqdm.auto import tqdm

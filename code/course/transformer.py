@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from .attention import MultiHeadAttention, causal_mask
+from .checks import check_positive_int
 from .normalization import LayerNorm
 
 _ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {"gelu": nn.GELU, "relu": nn.ReLU}
@@ -67,8 +68,7 @@ class _Block(nn.Module):
         bias: bool,
     ) -> None:
         super().__init__()
-        if not isinstance(d_model, int) or d_model < 1:
-            raise ValueError(f"d_model must be a positive int, got {d_model!r}")
+        check_positive_int(d_model, "d_model")
         self.d_model = d_model
         self.d_ff = 4 * d_model if d_ff is None else d_ff
         self.norm_first, self.residual, self.use_layer_norm = norm_first, residual, layer_norm

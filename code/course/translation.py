@@ -1,49 +1,26 @@
-"""English-to-French pairs from Tatoeba (the ``fra-eng`` file of the data layer), ready for a
-small sequence-to-sequence model: unzip, filter to short sentences, tokenise, split, encode,
-translate greedily and score with BLEU (sacrebleu, Post 2018).
+"""English-to-French pairs from Tatoeba (:func:`course.datasets.load_fra_eng`), ready for a
+small sequence-to-sequence model: filter to short sentences, tokenise, split, encode, translate
+greedily and score with BLEU (sacrebleu, Post 2018).
 
-Each line of ``fra.txt`` is ``English<TAB>French``. Many English sentences occur several times
+Many English sentences occur several times
 with different French translations, so the split into training and test sets is made by
 English sentence: no test sentence is seen in training.
 """
 
 from __future__ import annotations
 
-import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
 
-from . import data
+from .checks import check_positive_int
 from .seq2seq import Seq2Seq, greedy_decode, strip_special
 from .text import BOS, BOS_ID, EOS, EOS_ID, PAD, PAD_ID, UNK, Vocabulary, tokenize
 
 Pair = tuple[list[str], list[str]]
-
-
-def pairs_path() -> Path:
-    """``fra.txt`` unzipped (once) from the registry's ``datasets/fra-eng/fra-eng.zip``."""
-    target = data.derived_dir("fra-eng") / "fra.txt"
-    if not target.exists():
-        with zipfile.ZipFile(data.fetch("datasets/fra-eng/fra-eng.zip")) as archive:
-            partial = target.with_suffix(".part")
-            partial.write_bytes(archive.read("fra.txt"))
-            partial.replace(target)
-    return target
-
-
-def read_pairs(path: Path | str) -> list[tuple[str, str]]:
-    """``(english, french)`` strings from a tab-separated file (extra columns ignored)."""
-    pairs = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        columns = line.split("\t")
-        if len(columns) >= 2:
-            pairs.append((columns[0], columns[1]))
-    return pairs
 
 
 def filter_pairs(
@@ -79,8 +56,7 @@ def split_by_source(
 
 def subsample(pairs: Sequence[Pair], n: int, seed: int) -> list[Pair]:
     """``n`` pairs drawn without replacement (all of them if there are fewer), in file order."""
-    if not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
+    check_positive_int(n, "n")
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.permutation(len(pairs))[:n])
     return [pairs[i] for i in rows]
@@ -129,24 +105,6 @@ def encode_pairs(
         tgt_out[n, : len(t) + 1] = torch.tensor([*t, EOS_ID])
     lengths = torch.tensor([len(s) for s in sources])
     return src, lengths, tgt_in, tgt_out
-
-
-def length_batches(
-    tensors: Sequence[torch.Tensor], batch_size: int, seed: int
-) -> list[tuple[torch.Tensor, ...]]:
-    """Shuffled batches of rows with similar source lengths (less padding), trimmed to fit."""
-    src, lengths, tgt_in, tgt_out = tensors
-    rng = np.random.default_rng(seed)
-    noisy = lengths.numpy() + rng.uniform(0, 1, size=len(lengths))  # shuffle within a length
-    order = torch.as_tensor(np.argsort(noisy, kind="stable"))
-    batches = []
-    for start in range(0, len(order), batch_size):
-        rows = order[start : start + batch_size]
-        s_len = int(lengths[rows].max())
-        t_len = int((tgt_out[rows] != PAD_ID).sum(1).max())
-        batches.append((src[rows, :s_len], lengths[rows], tgt_in[rows, :t_len],
-                        tgt_out[rows, :t_len]))
-    return [batches[i] for i in rng.permutation(len(batches))]
 
 
 @dataclass(frozen=True)

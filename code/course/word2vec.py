@@ -27,19 +27,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-PTB_SPLITS = ("train", "valid", "test")
-
-
-def load_ptb(split: str = "train") -> list[list[str]]:
-    """The Penn Treebank language-modelling text (Mikolov's preprocessing), one list per line."""
-    if split not in PTB_SPLITS:
-        raise ValueError(f"split must be one of {PTB_SPLITS}, got {split!r}")
-    from .data import fetch
-
-    text = fetch(f"datasets/ptb/ptb.{split}.txt").read_text(encoding="utf-8")
-    return [line.split() for line in text.splitlines() if line.strip()]
-
-
 # ---------------------------------------------------------------------------------------
 # Word vectors and nearest neighbours
 # ---------------------------------------------------------------------------------------
@@ -299,9 +286,8 @@ def train_skipgram(
             center_t = torch.as_tensor(center, device=device)
             context_t = torch.as_tensor(context, device=device)
             total = torch.zeros((), device=device)
-            for begin in range(0, len(center_t), batch_size):
-                c = center_t[begin : begin + batch_size]  # (B,)
-                o = context_t[begin : begin + batch_size]  # (B,)
+            # the pairs are already shuffled: consecutive slices are random batches
+            for c, o in zip(center_t.split(batch_size), context_t.split(batch_size), strict=True):
                 negatives = torch.multinomial(  # (B, K)
                     noise, len(c) * negative, replacement=True, generator=generator
                 ).view(len(c), negative)

@@ -1,8 +1,9 @@
-"""The autoencoders lab (``book/autoencoders.md``): its pictures of images and codes."""
+"""The autoencoders lab (``book/autoencoders.md``): its pictures of images and codes, and the
+comparison of inpainting methods on holes of several sizes."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -10,6 +11,8 @@ import torch
 from matplotlib.figure import Figure
 
 from ..autoencoders import IMAGE_SHAPE
+from ..image_metrics import masked_mse
+from ..inpainting import apply_mask, square_masks
 
 
 def plot_image_rows(
@@ -56,3 +59,23 @@ def plot_codes_2d(points: torch.Tensor, labels: np.ndarray | torch.Tensor, ax) -
         )  # fmt: skip
     ax.set_xticks([])
     ax.set_yticks([])
+
+
+def masked_region_errors(
+    methods: Mapping[str, Callable[[torch.Tensor, torch.Tensor], torch.Tensor]],
+    images: torch.Tensor,
+    sizes: Sequence[int],
+    seed: int = 0,
+) -> dict[str, list[float]]:
+    """Mean squared error on the missing pixels only, for each method and each square size:
+    ``{method: [error per size]}``. Each method is called as ``method(masked_images, masks)``
+    and sees the same masks; the hidden pixels are zeroed before any method sees them."""
+    generator = torch.Generator().manual_seed(seed)
+    errors: dict[str, list[float]] = {name: [] for name in methods}
+    for size in sizes:
+        masks = square_masks(len(images), size, generator=generator)  # (N, H, W)
+        masked = apply_mask(images, masks)  # (N, H, W)
+        for name, method in methods.items():
+            filled = method(masked, masks)  # (N, H, W)
+            errors[name].append(masked_mse(filled, images, masks).mean().item())
+    return errors

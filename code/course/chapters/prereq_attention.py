@@ -14,10 +14,11 @@ from matplotlib.figure import Figure
 from torch.nn import functional
 
 from ..attention import AdditiveAttention, attention_scores, scaled_dot_product_attention
+from ..batching import make_loader
 from ..seeding import torch_generator
 from ..timing import saved_activation_bytes, time_call
 from ..toy_data import histogram_task
-from ..training import History, accuracy, evaluate, make_loader, train
+from ..training import History, accuracy, evaluate, train
 from ..transformer import SequenceTagger
 
 

@@ -1,5 +1,5 @@
 """The spiral lab (``book/spiral.md``): the data as the hidden layer and the output layer see it,
-and accuracy by width."""
+and accuracy by width and activation (:func:`width_activation_sweep`)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 
 from ..plotting import class_colors, plot_classes
-from ..spiral import TwoLayerNet, hidden_projection, readout_basis, readout_coordinates
+from ..spiral import TwoLayerNet, accuracy_of, train_classifier
 
 
 def plot_hidden_projection(
@@ -67,3 +67,75 @@ def plot_sweep(
     ax.set_ylim(0, 1.02)
     ax.legend()
     return ax
+
+
+def width_activation_sweep(
+    widths: Sequence[int],
+    activations: Sequence[str],
+    train_data: tuple[torch.Tensor, torch.Tensor],
+    test_data: tuple[torch.Tensor, torch.Tensor],
+    *,
+    seed: int = 0,
+    device: torch.device | None = None,
+    **train_kwargs,
+) -> dict[str, list[float]]:
+    """Test accuracy of a :class:`TwoLayerNet` for every activation and hidden width.
+
+    Returns ``{activation: [accuracy at widths[0], ...]}``; every net starts from ``seed``.
+    """
+    n_classes = int(train_data[1].max()) + 1
+    results: dict[str, list[float]] = {}
+    for activation in activations:
+        results[activation] = []
+        for width in widths:
+            torch.manual_seed(seed)
+            model = TwoLayerNet(width, n_classes, activation)
+            train_classifier(model, train_data, test_data, device=device, **train_kwargs)
+            results[activation].append(accuracy_of(model, test_data, device))
+    return results
+
+
+def smallest_width_reaching(
+    widths: Sequence[int], accuracies: Sequence[float], threshold: float
+) -> int | None:
+    """The first width in ``widths`` whose accuracy is at least ``threshold`` (``None`` if none)."""
+    if len(widths) != len(accuracies):
+        raise ValueError(f"need one accuracy per width, got {len(accuracies)} for {len(widths)}")
+    return next((w for w, a in zip(widths, accuracies, strict=True) if a >= threshold), None)
+
+
+@torch.no_grad()
+def hidden_projection(model: TwoLayerNet, points: torch.Tensor) -> torch.Tensor:
+    """Hidden activations of ``points`` on their two principal directions: ``(N, 2)``."""
+    if not isinstance(model, TwoLayerNet):
+        raise TypeError(f"hidden_projection needs a TwoLayerNet, got {type(model).__name__}")
+    device = next(model.parameters()).device
+    hidden = model.hidden(points.to(device)).cpu()  # (N, H)
+    centred = hidden - hidden.mean(dim=0)  # (N, H)
+    _, _, v = torch.linalg.svd(centred, full_matrices=False)  # rows of v: principal directions
+    return centred @ v[:2].T  # (N, 2)
+
+
+def readout_basis(n_classes: int) -> torch.Tensor:
+    """An orthonormal basis ``(K, K-1)`` of the class-score vectors whose entries sum to zero.
+
+    Adding the same number to every class score changes no prediction, so only the component of
+    the scores in this subspace matters: for three classes it is a plane.
+    """
+    centring = torch.eye(n_classes) - 1.0 / n_classes  # (K, K): removes the mean score
+    q, _ = torch.linalg.qr(centring)  # (K, K); the first K-1 columns span the sum-zero subspace
+    return q[:, : n_classes - 1]  # (K, K-1)
+
+
+@torch.no_grad()
+def readout_coordinates(model: TwoLayerNet, points: torch.Tensor) -> torch.Tensor:
+    """Where the output layer puts each point: its class scores in the sum-zero plane, ``(N, 2)``.
+
+    This is a linear map of the hidden activations, ``U^T (W2 h + b2)``, and it decides the class,
+    so for a three-class model it is the two-dimensional view of the hidden layer that matters.
+    """
+    device = next(model.parameters()).device
+    logits = model(points.to(device)).cpu()  # (N, 3)
+    if logits.shape[1] != 3:
+        raise ValueError(f"the read-out view needs 3 classes, got {logits.shape[1]}")
+    return logits @ readout_basis(3)  # (N, 2)

@@ -1,18 +1,25 @@
-"""The temporal order lab (``book/temporal-order.md``): learning curves by length, gradients
-through time, and what an LSTM's units do."""
+"""The temporal order lab (``book/temporal-order.md``): the experiment (one recurrent classifier
+trained at one length, :func:`train_on_length`, and the sweep over lengths), learning curves by
+length, gradients through time, and what an LSTM's units do."""
 
 from __future__ import annotations
 
+import copy
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from torch import nn
 
-from ..recurrent import LSTMTrace
-from ..temporal_order import CLASS_NAMES, LengthRun
+from ..batching import make_loader
+from ..recurrent import LSTMTrace, RecurrentClassifier
+from ..temporal_order import CLASS_NAMES, SYMBOLS, TemporalOrderData, make_temporal_order
+from ..training import History, accuracy, evaluate, train
 
 
 def plot_lstm_trace(
@@ -126,3 +133,119 @@ def plot_gradient_norms(
     ax.set_ylabel("$\\|\\partial L / \\partial x_t\\|$ relative to last step")
     ax.legend(fontsize=8)
     return ax
+
+
+@dataclass
+class LengthRun:
+    """What :func:`train_on_length` measured for one model at one sequence length."""
+
+    cell: str
+    length: int
+    history: History
+    test_acc: float
+    seconds: float
+    model: RecurrentClassifier = field(repr=False)
+
+
+def epochs_to_reach(history: History, key: str = "val_acc", threshold: float = 0.95) -> int | None:
+    """The first epoch (1-based) whose ``key`` is at least ``threshold``, or ``None`` if never."""
+    for epoch, value in enumerate(history[key], start=1):
+        if value >= threshold:
+            return epoch
+    return None
+
+
+def train_on_length(
+    cell: str,
+    length: int,
+    *,
+    hidden_size: int = 16,
+    n_train: int = 2048,
+    n_test: int = 1024,
+    epochs: int = 30,
+    batch_size: int = 64,
+    lr: float = 1e-2,
+    seed: int = 0,
+    device: torch.device | None = None,
+    grad_clip: float | None = 1.0,
+    forget_bias: float = 2.0,
+    start_from: RecurrentClassifier | None = None,
+) -> LengthRun:
+    """Train a ``cell`` classifier (``"rnn"``, ``"lstm"`` or ``"gru"``) on sequences of ``length``.
+
+    Fresh training and test sets are drawn from different seeds; the test set doubles as the
+    validation set in the history. The model starts from random weights (seeded by ``seed``),
+    or from a copy of ``start_from`` to continue training a model on another length. Returns
+    the history, the final test accuracy and the training time.
+    """
+    train_set = make_temporal_order(n_train, length, seed=seed)
+    test_set = make_temporal_order(n_test, length, seed=seed + 10_000)
+    torch.manual_seed(seed)
+    if start_from is None:
+        model = RecurrentClassifier(
+            cell, len(SYMBOLS), hidden_size, len(CLASS_NAMES), forget_bias=forget_bias
+        )
+    elif start_from.cell != cell:
+        raise ValueError(f"start_from is a {start_from.cell!r} model, not {cell!r}")
+    else:
+        model = copy.deepcopy(start_from)
+    if device is not None:
+        model.to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    train_loader = make_loader(train_set.inputs, train_set.labels, batch_size=batch_size, seed=seed)
+    test_loader = make_loader(test_set.inputs, test_set.labels, batch_size=1024, shuffle=False)
+    loss_fn = nn.CrossEntropyLoss()
+    start = time.perf_counter()
+    history = train(
+        model, train_loader, loss_fn, optimizer, epochs=epochs, val_loader=test_loader,
+        metrics={"acc": accuracy}, device=device, grad_clip=grad_clip,
+    )
+    seconds = time.perf_counter() - start
+    test_acc = evaluate(model, test_loader, loss_fn, {"acc": accuracy}, device)["acc"]
+    return LengthRun(cell, length, history, test_acc, seconds, model)
+
+
+@torch.no_grad()
+def accuracy_at_length(
+    model: nn.Module, length: int, *, n: int = 1024, seed: int = 20_000
+) -> float:
+    """Accuracy of a trained ``model`` on ``n`` fresh sequences of ``length`` symbols."""
+    data = make_temporal_order(n, length, seed=seed)
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    logits = model(data.inputs.to(device))  # (N, 4)
+    model.train(was_training)
+    return accuracy(logits, data.labels.to(device))
+
+
+def length_sweep(
+    cells: Sequence[str], lengths: Sequence[int], **kwargs
+) -> dict[tuple[str, int], LengthRun]:
+    """:func:`train_on_length` for every pair of cell and length; keyword arguments pass through."""
+    return {(cell, length): train_on_length(cell, length, **kwargs)
+            for cell in cells for length in lengths}
+
+
+def gradient_reach(norms: torch.Tensor, steps: Sequence[int] | range) -> float:
+    """Mean of the gradient norms ``(T,)`` at ``steps``, relative to the norm at the last step."""
+    if norms.dim() != 1:
+        raise ValueError(f"norms must be one value per step, got shape {tuple(norms.shape)}")
+    picked = norms[list(steps)]
+    return float(picked.mean() / norms[-1])
+
+
+def cell_after_first_symbol(trace: LSTMTrace, data: TemporalOrderData) -> dict[str, torch.Tensor]:
+    """Mean cell state ``(H,)`` just after the first relevant symbol, split by that symbol.
+
+    ``trace`` is :func:`course.recurrent.trace_lstm` run on ``data.inputs`` (one-hot). Returns
+    ``{"X": ..., "Y": ...}``: a unit that stores the first symbol has different values there.
+    """
+    n = len(data.labels)
+    if trace.cell.shape[0] != n:
+        raise ValueError(f"trace has {trace.cell.shape[0]} sequences, data has {n}")
+    device = trace.cell.device
+    rows = torch.arange(n, device=device)
+    after_first = trace.cell[rows, data.positions[:, 0].to(device)].cpu()  # (N, H)
+    first_is_y = (data.labels // 2).bool()  # classes YX and YY
+    return {"X": after_first[~first_is_y].mean(dim=0), "Y": after_first[first_is_y].mean(dim=0)}
