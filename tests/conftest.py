@@ -96,3 +96,19 @@ def pytest_runtest_makereport(item, call):
         reason = longrepr[2] if isinstance(longrepr, tuple) else longrepr
         report.outcome = "failed"
         report.longrepr = f"skipped under COURSE_STRICT=1, where every test must run: {reason}"
+
+
+@pytest.fixture
+def example_toc() -> dict:
+    """A small table of contents in Jupyter Book's format: two parts, a nested section."""
+    return {
+        "format": "jb-book",
+        "root": "book/intro",
+        "parts": [
+            {"caption": "Basics", "chapters": [{"file": "book/a.md"}, {"file": "book/b"}]},
+            {
+                "caption": "Labs",
+                "chapters": [{"file": "book/c", "sections": [{"file": "book/c-extra"}]}],
+            },
+        ],
+    }

@@ -8,18 +8,6 @@ import layout
 import pytest
 import yaml
 
-TOC = {
-    "format": "jb-book",
-    "root": "book/intro",
-    "parts": [
-        {"caption": "Basics", "chapters": [{"file": "book/a.md"}, {"file": "book/b"}]},
-        {
-            "caption": "Labs",
-            "chapters": [{"file": "book/c", "sections": [{"file": "book/c-extra"}]}],
-        },
-    ],
-}
-
 
 def test_the_root_is_the_checkout_that_holds_the_book():
     for name in ("_toc.yml", "_config.yml", "requirements.txt"):
@@ -27,8 +15,8 @@ def test_the_root_is_the_checkout_that_holds_the_book():
     assert (layout.PACKAGE_DIR / "__init__.py").is_file()
 
 
-def test_toc_order_gives_the_pages_with_their_parts():
-    chapters = layout.toc_chapters(TOC)
+def test_toc_order_gives_the_pages_with_their_parts(example_toc):
+    chapters = layout.toc_chapters(example_toc)
     assert [c.docname for c in chapters] == [
         "book/intro",
         "book/a",

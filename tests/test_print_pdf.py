@@ -14,17 +14,6 @@ from layout import REPO_ROOT
 
 SITE = REPO_ROOT / "_build" / "html"
 
-TOC = {
-    "format": "jb-book",
-    "root": "book/intro",
-    "parts": [
-        {"caption": "Basics", "chapters": [{"file": "book/a.md"}, {"file": "book/b"}]},
-        {
-            "caption": "Labs",
-            "chapters": [{"file": "book/c", "sections": [{"file": "book/c-extra"}]}],
-        },
-    ],
-}
 # TeX between maths delimiters, as it would show if nothing typeset it (not code's regexes)
 RAW_TEX = re.compile(r"\\[(\[][^\n]{0,80}?\\(frac|sum|mathbb|mathbf|sqrt|top|cdot|left)\b")
 MIN_PAGES_PER_CHAPTER = 2  # the shortest chapters print on one or two pages, most on ten or more
@@ -35,8 +24,8 @@ MIN_PAGES_PER_CHAPTER = 2  # the shortest chapters print on one or two pages, mo
 # ---------------------------------------------------------------------------------------
 
 
-def test_outline_nests_chapters_in_parts_in_order():
-    chapters = layout.toc_chapters(TOC)
+def test_outline_nests_chapters_in_parts_in_order(example_toc):
+    chapters = layout.toc_chapters(example_toc)
     titles = ["Intro", "A", "B", "C", "C extra"]
     starts = [2, 4, 9, 12, 20]
     sections = [[], [("A one", 0), ("A two", 3)], [], [], []]
@@ -52,8 +41,8 @@ def test_outline_nests_chapters_in_parts_in_order():
     assert [c.title for c in plan[2].children] == ["C", "C extra"]
 
 
-def test_outline_refuses_mismatched_lists():
-    chapters = layout.toc_chapters(TOC)
+def test_outline_refuses_mismatched_lists(example_toc):
+    chapters = layout.toc_chapters(example_toc)
     with pytest.raises(ValueError):
         print_pdf.outline_plan(chapters, ["only one"], [0])
     with pytest.raises(ValueError):
@@ -82,9 +71,9 @@ def test_a_missing_chromium_says_how_to_install_it(tmp_path, monkeypatch):
         print_pdf.find_chromium(str(tmp_path / "no-such-browser"))
 
 
-def test_a_site_lacking_a_chapter_is_refused(tmp_path):
+def test_a_site_lacking_a_chapter_is_refused(tmp_path, example_toc):
     (tmp_path / "index.html").write_text("<html></html>")
-    chapters = layout.toc_chapters(TOC)
+    chapters = layout.toc_chapters(example_toc)
     with pytest.raises(print_pdf.SetupError, match="book/a.html"):
         print_pdf.check_site(tmp_path, chapters)
 
@@ -130,8 +119,8 @@ def test_the_print_cache_gives_back_only_what_was_printed_for_the_key(tmp_path):
     assert cache.get("a", "k1") is None
 
 
-def test_front_matter_lists_every_chapter_with_its_first_page():
-    chapters = layout.toc_chapters(TOC)
+def test_front_matter_lists_every_chapter_with_its_first_page(example_toc):
+    chapters = layout.toc_chapters(example_toc)
     printed = [print_pdf.PrintedChapter(c, f"Title {c.number}", b"", [], False) for c in chapters]
     info = print_pdf.BookInfo("A <Book>", "Authors", "v1.2-3-gabc", _date(), "https://x.org/")
     page = print_pdf.front_matter_html(info, printed, [0, 1, 2, 3, 4, 5])

@@ -4,7 +4,7 @@
   PyTorch's own ``DataLoader`` over a ``TensorDataset``, with its sampler wrapped in a
   ``BatchSampler`` so that each batch is one indexing operation instead of a gathering of
   examples one at a time; the order is the one ``DataLoader(..., shuffle=True, generator=...)``
-  draws. A whole data set as one batch is ``make_loader(..., batch_size=len(x), shuffle=False)``.
+  draws. (A whole data set trained as one batch needs no loader: ``[(x, y)]``.)
 * :class:`BucketBatchSampler` and :func:`make_text_loader`: batches of variable-length sequences
   of similar length, each trimmed to its longest row, so that little of a batch is padding.
 * :func:`random_batch`: random windows of a token stream and their next-token targets, for
