@@ -158,3 +158,20 @@ def test_icons_in_use_follow_edits_when_remembered(tmp_path):
     (site / "theme.js").unlink()
     assert course_pages.icons_in_use(site, cache) == {"fa-book", "fa-file-pdf"}
     assert course_pages.icons_in_use(site) == {"fa-book", "fa-file-pdf"}  # no memory at all
+
+
+def test_fixed_pages_are_remembered_until_they_or_the_fixes_change(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    page = site / "page.html"
+    page.write_text("<p>fixed</p>")
+    memo = tmp_path / "fixed.json"
+    done = course_pages.FixedPages(memo, site, ("maths", ["fa-book"]))
+    assert not done.fixed(page)
+    done.remember(page)
+    done.save()
+    again = course_pages.FixedPages(memo, site, ("maths", ["fa-book"]))
+    assert again.fixed(page)
+    assert not course_pages.FixedPages(memo, site, ("maths", ["fa-moon"])).fixed(page)
+    page.write_text("<p>written again by Sphinx</p>")
+    assert not again.fixed(page)

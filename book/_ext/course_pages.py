@@ -621,8 +621,10 @@ def optimise_site(app: Sphinx, exception: Exception | None) -> None:
     maths = getattr(app.builder, "course_math_ssr", None)
     _BUNDLES.clear()  # stylesheets may have changed since an earlier build in this process
     macros = (app.config.mathjax3_config or {}).get("tex", {}).get("macros", {})
-    pages = [p for p in site.rglob("*.html") if "_static" not in p.parts]
-    icons = subset_icon_fonts(site, Path(app.outdir).parent / "icon-fonts")
+    cache = Path(app.outdir).parent / "icon-fonts"
+    icons = subset_icon_fonts(site, cache)
+    done = FixedPages(cache / "fixed-pages.json", site, (maths is not None, sorted(icons)))
+    pages = [p for p in site.rglob("*.html") if "_static" not in p.parts and not done.fixed(p)]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         jobs = {pool.submit(optimise_page, p, site, maths, macros, icons): p for p in pages}
         for job, page_path in jobs.items():
@@ -630,6 +632,40 @@ def optimise_site(app: Sphinx, exception: Exception | None) -> None:
                 job.result()
             except MathRenderError as error:
                 LOGGER.warning("%s: %s", page_path.relative_to(site), error)
+            else:
+                done.remember(page_path)
+    done.save()
+
+
+class FixedPages:
+    """The pages already fixed, by size and time, so that a rebuild parses only those Sphinx
+    wrote again. The memory is void when this module or what the fixes depend on changes."""
+
+    def __init__(self, path: Path, site: Path, inputs: object) -> None:
+        self.path, self.site = path, site
+        self.key = hashlib.sha256(Path(__file__).read_bytes() + repr(inputs).encode()).hexdigest()
+        try:
+            memo = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            memo = {}
+        same = memo.get("key") == self.key
+        self.pages: dict[str, list[int]] = memo.get("pages", {}) if same else {}
+
+    def _state(self, page: Path) -> tuple[str, list[int]]:
+        stat = page.stat()
+        return page.relative_to(self.site).as_posix(), [stat.st_mtime_ns, stat.st_size]
+
+    def fixed(self, page: Path) -> bool:
+        name, state = self._state(page)
+        return self.pages.get(name) == state
+
+    def remember(self, page: Path) -> None:
+        name, state = self._state(page)
+        self.pages[name] = state
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps({"key": self.key, "pages": self.pages}), encoding="utf-8")
 
 
 def drop_duplicate_scripts(context: dict[str, Any]) -> None:
