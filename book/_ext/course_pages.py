@@ -117,19 +117,20 @@ class _TagFinder(HTMLParser):
         line, column = self.getpos()
         return self.line_starts[line - 1] + column
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def _found(self, tag: str, attrs: list[tuple[str, str | None]]) -> Tag:
         start = self._offset()
         found = Tag(tag, dict(attrs), start, start + len(self.get_starttag_text() or ""))
         found._page = self.page
         self.tags.append(found)
+        return found
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = self._found(tag, attrs)
         if tag not in VOID_TAGS:
             self.open.setdefault(tag, []).append(found)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        start = self._offset()
-        found = Tag(tag, dict(attrs), start, start + len(self.get_starttag_text() or ""))
-        found._page = self.page
-        self.tags.append(found)
+        self._found(tag, attrs)
 
     def handle_endtag(self, tag: str) -> None:
         opened = self.open.get(tag)
@@ -171,6 +172,11 @@ def _and_space(page: str, end: int) -> int:
     while end < len(page) and page[end] in " \t\r\n":
         end += 1
     return end
+
+
+def _removals(page: str, doomed: list[Tag]) -> list[tuple[int, int, str]]:
+    """Edits that remove each element, its end tag and the whitespace after it."""
+    return [(t.start, _and_space(page, t.close_end or t.open_end), "") for t in doomed]
 
 
 def _with_attribute(tag: Tag, text: str) -> str:
@@ -300,7 +306,7 @@ def _drop_mathjax_edits(page: str, tags: list[Tag]) -> list[tuple[int, int, str]
             or t.inner().lstrip().startswith("window.MathJax =")
         )
     ]
-    return [(t.start, _and_space(page, t.close_end), "") for t in doomed]
+    return _removals(page, doomed)
 
 
 # ---------------------------------------------------------------------------------------
@@ -320,7 +326,7 @@ def drop_icon_script(page: str) -> str:
 def _drop_icon_script_edits(page: str, tags: list[Tag]) -> list[tuple[int, int, str]]:
     doomed = [t for t in tags if t.name == "script" and t.close_end
               and (t.attrs.get("src") or "").split("?")[0].endswith("/fontawesome.js")]
-    return [(t.start, _and_space(page, t.close_end), "") for t in doomed]
+    return _removals(page, doomed)
 
 
 def name_buttons_by_their_text(page: str) -> str:
@@ -340,15 +346,14 @@ def fix_citation_roles(page: str) -> str:
     Docutils marks them ``doc-biblioentry``, a role DPUB-ARIA 1.1 deprecates (w3c/dpub-aria#22:
     use list items instead) and that leaves the list without the items it must contain.
     """
-    return splice(page, _fix_citation_roles_edits(page, find_tags(page)))
+    return splice(page, _fix_citation_roles_edits(find_tags(page)))
 
 
-def _fix_citation_roles_edits(page: str, tags: list[Tag]) -> list[tuple[int, int, str]]:
-    edits = [
+def _fix_citation_roles_edits(tags: list[Tag]) -> list[tuple[int, int, str]]:
+    return [
         (t.start, t.open_end, t.raw.replace('role="doc-biblioentry"', 'role="listitem"'))
         for t in tags if t.attrs.get("role") == "doc-biblioentry"
     ]
-    return edits
 
 
 def defer_scripts(page: str) -> str:
@@ -469,7 +474,7 @@ def _bundle_stylesheets_edits(page: str, tags: list[Tag], page_path: Path, site:
             _BUNDLES[key] = bundle
         bundle = _BUNDLES[key]
     href = Path(os.path.relpath(bundle, page_path.parent)).as_posix()
-    edits = [(link.start, _and_space(page, link.open_end), "") for link in links]
+    edits = _removals(page, links)
     edits[0] = (edits[0][0], edits[0][1], f'<link rel="stylesheet" href="{href}" />\n')
     return edits
 
@@ -504,6 +509,14 @@ def prune_icon_rules(css: str, keep: set[str]) -> str:
     return ICON_RULE.sub(pruned, css)
 
 
+def _read_memory(path: Path) -> dict:
+    """What a build remembered in ``path``; nothing if it is missing or unreadable."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 def icons_in_use(site: Path, cache: Path | None = None) -> set[str]:
     """Every ``fa-*`` class named by a page of the site or by one of its scripts.
 
@@ -511,10 +524,7 @@ def icons_in_use(site: Path, cache: Path | None = None) -> set[str]:
     and time, so that a rebuild reads only the files it wrote.
     """
     memo_path = cache / "icons-in-use.json" if cache is not None else None
-    try:
-        memo = json.loads(memo_path.read_text(encoding="utf-8")) if memo_path else {}
-    except (OSError, ValueError):
-        memo = {}
+    memo = _read_memory(memo_path) if memo_path else {}
     names: set[str] = set()
     seen = {}
     for path in site.rglob("*"):
@@ -601,7 +611,7 @@ def optimise_page(page_path: Path, site: Path, maths: tuple[str, Path] | None,
     tags = find_tags(improved)  # one parse for the fixes below: each edits other tags
     icon_script = _drop_icon_script_edits(improved, tags)
     removed = {start for start, _, _ in icon_script}
-    edits = icon_script + _fix_citation_roles_edits(improved, tags)
+    edits = icon_script + _fix_citation_roles_edits(tags)
     edits += [e for e in _defer_scripts_edits(improved, tags) if e[0] not in removed]
     edits += _size_images_edits(tags, page_path)
     edits += _bundle_stylesheets_edits(improved, tags, page_path, site, icons)
@@ -644,10 +654,7 @@ class FixedPages:
     def __init__(self, path: Path, site: Path, inputs: object) -> None:
         self.path, self.site = path, site
         self.key = hashlib.sha256(Path(__file__).read_bytes() + repr(inputs).encode()).hexdigest()
-        try:
-            memo = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            memo = {}
+        memo = _read_memory(path)
         same = memo.get("key") == self.key
         self.pages: dict[str, list[int]] = memo.get("pages", {}) if same else {}
 
