@@ -24,12 +24,28 @@ def test_it_is_jupyter_books_command_line():
 
 def test_opengraph_still_loads_without_its_card_drawer_and_matplotlib():
     code = (
-        f"import runpy, sys; sys.argv = ['x', '--version']\n"
-        f"try:\n    runpy.run_path({str(TOOL)!r}, run_name='__main__')\n"
-        "except SystemExit:\n    pass\n"
+        f"import runpy, sys\nrunpy.run_path({str(TOOL)!r}, run_name='build_book')\n"
         "import sphinxext.opengraph as og\n"
         "print(og.create_social_card is None, 'matplotlib' in sys.modules)"
     )
     result = _run(code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-2:] == ["True", "False"], result.stdout
+
+
+def test_a_failed_build_ends_with_a_failing_status_and_says_why(tmp_path):
+    result = subprocess.run([sys.executable, str(TOOL), "build", str(tmp_path / "nowhere")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "nowhere" in result.stdout + result.stderr
+
+
+def test_exit_status_of_each_kind_of_system_exit():
+    code = (
+        f"import runpy\nexit_status = runpy.run_path({str(TOOL)!r})['exit_status']\n"
+        "print([exit_status(SystemExit(c)) for c in (None, 0, 2, 'no such book')])"
+    )
+    result = _run(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[-2] == "[0, 0, 2, 1]", result.stdout
+    assert "no such book" in result.stderr

@@ -121,7 +121,9 @@ def test_the_print_cache_gives_back_only_what_was_printed_for_the_key(tmp_path):
 
 def test_front_matter_lists_every_chapter_with_its_first_page(example_toc):
     chapters = layout.toc_chapters(example_toc)
-    printed = [print_pdf.PrintedChapter(c, f"Title {c.number}", b"", [], False) for c in chapters]
+    printed = [
+        print_pdf.PrintedChapter(c, f"Title {c.number}", b"", [], False, 1) for c in chapters
+    ]
     info = print_pdf.BookInfo("A <Book>", "Authors", "v1.2-3-gabc", _date(), "https://x.org/")
     page = print_pdf.front_matter_html(info, printed, [0, 1, 2, 3, 4, 5])
     assert "A &lt;Book&gt;" in page and "v1.2-3-gabc" in page and "2026-01-02" in page

@@ -199,13 +199,15 @@ FOOTER = (
 
 @dataclass
 class PrintedChapter:
-    """A chapter printed by Chromium: its PDF bytes, title and sections (title, page)."""
+    """A chapter printed by Chromium: its PDF bytes, title, sections (title, page) and number
+    of pages."""
 
     chapter: Chapter
     title: str
     data: bytes
     sections: list[tuple[str, int]]
     raw_tex: bool
+    pages: int
 
 
 @dataclass
@@ -340,6 +342,7 @@ def print_chapters(
                     found["data"],
                     [tuple(s) for s in found["sections"]],
                     found["raw_tex"],
+                    found.get("pages") or _page_count(found["data"]),
                 )
             )
     with _Printer(site, chromium) as printer:
@@ -353,13 +356,14 @@ def print_chapters(
                 title=item.title,
                 sections=item.sections,
                 raw_tex=item.raw_tex,
+                pages=item.pages,
             )
             printed[index] = item
             log(f"  {chapter.docname}: {time.perf_counter() - started:.1f} s")
         done = [item for item in printed if item is not None]
         starts = [0]
         for item in done:
-            starts.append(starts[-1] + _page_count(item.data))
+            starts.append(starts[-1] + item.pages)
         front_html = front_matter_html(info, done, starts)
         front_key = hashlib.sha256(Path(__file__).read_bytes() + front_html.encode()).hexdigest()
         found = cache.get("front-matter", front_key)
@@ -433,7 +437,12 @@ class _Printer:
         self.prints += 1
         wanted = [(title, prefix + anchor) for title, anchor in facts["sections"]]
         return PrintedChapter(
-            chapter, facts["title"], data, _section_pages(data, wanted), facts["rawTex"]
+            chapter,
+            facts["title"],
+            data,
+            _section_pages(data, wanted),
+            facts["rawTex"],
+            _page_count(data),
         )
 
     def print_html(self, text: str) -> bytes:
