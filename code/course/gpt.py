@@ -137,29 +137,42 @@ class CausalSelfAttention(nn.Module):
 
 
 class LayerCache:
-    """The keys and values one attention layer has computed so far, ``(B, H, T, D)`` each."""
+    """The keys and values one attention layer has computed so far, ``(B, H, T, D)`` each.
 
-    def __init__(self) -> None:
-        self.keys: torch.Tensor | None = None
-        self.values: torch.Tensor | None = None
+    They live in buffers of ``capacity`` positions, allocated at the first append, so a new
+    token writes its own key and value in place instead of copying the whole cache.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        check_positive_int(capacity, "capacity")
+        self.capacity = capacity
+        self.length = 0
+        self._keys: torch.Tensor | None = None
+        self._values: torch.Tensor | None = None
 
     def __len__(self) -> int:
-        return 0 if self.keys is None else self.keys.shape[2]
+        return self.length
 
     def append(self, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        if self.keys is None:
-            self.keys, self.values = k, v
-        else:
-            self.keys = torch.cat([self.keys, k], dim=2)  # (B, H, T + T_new, D)
-            self.values = torch.cat([self.values, v], dim=2)  # (B, H, T + T_new, D)
-        return self.keys, self.values
+        """Store the new positions' keys and values ``(B, H, T_new, D)``; return all so far."""
+        batch, heads, new, head_size = k.shape
+        end = self.length + new
+        if end > self.capacity:
+            raise ValueError(f"the cache holds {self.capacity} positions; {end} were given")
+        if self._keys is None or self._values is None:
+            self._keys = k.new_empty(batch, heads, self.capacity, head_size)  # (B, H, cap, D)
+            self._values = v.new_empty(batch, heads, self.capacity, head_size)  # (B, H, cap, D)
+        self._keys[:, :, self.length:end] = k  # (B, H, T_new, D) written in place
+        self._values[:, :, self.length:end] = v  # (B, H, T_new, D)
+        self.length = end
+        return self._keys[:, :, :end], self._values[:, :, :end]  # (B, H, T, D) views
 
 
 class KVCache:
     """One :class:`LayerCache` per block; ``len(cache)`` is the number of positions stored."""
 
-    def __init__(self, n_layer: int) -> None:
-        self.layers = [LayerCache() for _ in range(n_layer)]
+    def __init__(self, n_layer: int, capacity: int) -> None:
+        self.layers = [LayerCache(capacity) for _ in range(n_layer)]
 
     def __len__(self) -> int:
         return len(self.layers[0])
@@ -248,7 +261,7 @@ class GPT(nn.Module):
 
     def new_cache(self) -> KVCache:
         """An empty key-value cache for :meth:`forward_cached`."""
-        return KVCache(self.config.n_layer)
+        return KVCache(self.config.n_layer, self.config.block_size)
 
     def forward_cached(self, idx: torch.Tensor, cache: KVCache) -> torch.Tensor:
         """Logits ``(B, T_new, V)`` for the new tokens ``idx``, continuing the cached sequence.
