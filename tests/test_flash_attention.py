@@ -49,6 +49,20 @@ def test_causal_output_ignores_the_future():
     assert not torch.allclose(out[..., 12:, :], out2[..., 12:, :])
 
 
+@pytest.mark.parametrize("block_rows, block_cols", [(4, 2), (3, 1), (8, 8)])
+def test_rows_with_a_very_low_maximum_meet_future_blocks_without_nan(block_rows, block_cols):
+    # every score is -25.3 (q = 10, k = -10, d = 4: 4 * -100 / 2): a causal row's running
+    # maximum sits far below -88, where exp(0 - m) overflows float32, when it meets a block
+    # of keys that lies wholly in its future
+    query, key = torch.full((1, 8, 4), 10.0), torch.full((1, 8, 4), -10.0)
+    value = torch.randn(1, 8, 4, generator=torch.Generator().manual_seed(0))
+    for scale in (1.0, 10.0):  # scores near -200 and near -20,000
+        tiled = flash_attention(query * scale, key, value, causal=True,
+                                block_rows=block_rows, block_cols=block_cols)
+        assert not tiled.isnan().any()
+        torch.testing.assert_close(tiled, naive_attention(query * scale, key, value, causal=True))
+
+
 def test_cross_attention_lengths_differ():
     q, _, _ = _qkv(length=9)
     _, k, v = _qkv(length=23, seed=1)

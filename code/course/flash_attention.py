@@ -153,13 +153,17 @@ def flash_attention(
                 k_index = torch.arange(keys.start, keys.stop, device=query.device)[None, :]
                 scores = scores.masked_fill(k_index > q_index, float("-inf"))  # (..., Br, Bc)
             block_max = scores.amax(dim=-1)  # (..., Br)
-            # a row whose keys in this block are all in its future has max -inf: use 0 there
-            shift = torch.where(block_max.isinf(), torch.zeros_like(block_max), block_max)
+            # a row whose keys in this block are all in its future has max -inf: it takes
+            # nothing from this block (weight 0), and exp(0 - m) must not be formed for it, as
+            # it overflows to inf for a running maximum m below about -88 (float32), and inf * 0
+            # is NaN
+            masked_row = block_max.isneginf()  # (..., Br)
+            shift = torch.where(masked_row, torch.zeros_like(block_max), block_max)
             probs = torch.exp(scores - shift[..., None])  # (..., Br, Bc), unnormalised
             block_sum = probs.sum(dim=-1)  # (..., Br)
             m_new = torch.maximum(m_old, block_max)  # (..., Br)
             old_weight = torch.exp(m_old - m_new)  # (..., Br), 0 before the first block
-            new_weight = torch.exp(shift - m_new)  # (..., Br)
+            new_weight = torch.where(masked_row, 0.0, torch.exp(shift - m_new))  # (..., Br)
             l_new = old_weight * l_old + new_weight * block_sum  # (..., Br)
             output[..., rows, :] = (
                 (old_weight * l_old)[..., None] * out_block
