@@ -100,3 +100,11 @@ def test_without_myst_nb_the_check_still_runs(monkeypatch):
     assert claim("k", "Sentence.", True, x=1).values == {"x": 1}
     with pytest.raises(ClaimError):
         claim("k", "Sentence.", False, x=1)
+
+
+def test_a_claim_ending_a_cell_prints_nothing(glued):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shown = shell.display_formatter.format(claim("k", "Sentence.", True, x=1))
+    assert shown == ({}, {})

@@ -43,6 +43,9 @@ class Claim:
     statement: str
     values: Mapping[str, Any] = field(default_factory=dict)
 
+    def _ipython_display_(self) -> None:
+        """Shows nothing: a claim that ends a cell checks the sentence, it does not print."""
+
     def record(self) -> dict[str, Any]:
         """The claim as a JSON-ready dict (what the Execution report reads)."""
         return {"key": self.key, "statement": self.statement, "values": dict(self.values)}
