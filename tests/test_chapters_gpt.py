@@ -62,3 +62,20 @@ def test_bits_per_char_lines_and_baselines_in_the_model_colour():
     assert ax.lines[1].get_color() == ax.lines[0].get_color()
     assert ax.get_ylim()[1] == pytest.approx(4.8 + 1.0)
     plt.close(fig)
+
+
+def test_repeated_ngram_fraction_is_zero_without_repeats_and_grows_with_a_loop():
+    assert chapter.repeated_ngram_fraction("the cat sat on the mat") == 0.0
+    loop = "and the king, and the king, and the king"
+    assert chapter.repeated_ngram_fraction(loop) == pytest.approx(4 / 7)
+    assert chapter.repeated_ngram_fraction(loop, n=1) == pytest.approx(6 / 9)
+    with pytest.raises(ValueError, match="fewer than 3 words"):
+        chapter.repeated_ngram_fraction("two words")
+    with pytest.raises(ValueError, match="positive"):
+        chapter.repeated_ngram_fraction("a b c", n=0)
+
+
+def test_speaker_lines_are_capitals_and_a_colon_alone_on_a_line():
+    text = "ROMEO:\nI am here.\nKING RICHARD III:\nNay: not I.\nFirst Citizen:\nO'ER:"
+    assert chapter.speaker_lines(text) == ["ROMEO:", "KING RICHARD III:", "O'ER:"]
+    assert chapter.speaker_lines("no speakers here") == []

@@ -3,6 +3,8 @@ and measuring what attention heads look at."""
 
 from __future__ import annotations
 
+import re
+
 import matplotlib.pyplot as plt
 import torch
 
@@ -24,6 +26,29 @@ def generation_seconds(
         return model.generate(prompt, n_tokens, temperature=0, use_cache=use_cache)
 
     return time_call(run, repeats=repeats, warmup=1, device=device).median
+
+
+def repeated_ngram_fraction(text: str, n: int = 3) -> float:
+    """Fraction of the word ``n``-grams of ``text`` that already occurred earlier in it: 0 for
+    text that never repeats itself, near 1 for a loop."""
+    if n < 1:
+        raise ValueError(f"n must be a positive integer, got {n!r}")
+    words = re.findall(r"[\w']+", text.lower())
+    grams = [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+    if not grams:
+        raise ValueError(f"the text has fewer than {n} words")
+    seen: set[tuple[str, ...]] = set()
+    repeats = 0
+    for gram in grams:
+        repeats += gram in seen
+        seen.add(gram)
+    return repeats / len(grams)
+
+
+def speaker_lines(text: str) -> list[str]:
+    """Lines of ``text`` that name a speaker as the play does: capitals (and spaces) then a
+    colon, e.g. ``KING RICHARD III:``."""
+    return [line for line in text.splitlines() if re.fullmatch(r"[A-Z][A-Z' ]*[A-Z]:", line)]
 
 
 def previous_token_attention(maps: torch.Tensor) -> torch.Tensor:
