@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -22,10 +24,23 @@ def test_a_claim_that_holds_glues_its_values_and_its_record(glued):
     record = claim("cache_faster", "The cache is faster.", 3.2 > 1, speedup=np.float32(3.25))
     assert record == Claim("cache_faster", "The cache is faster.", {"speedup": 3.25})
     assert glued["speedup"] == 3.25 and isinstance(glued["speedup"], float)
-    assert glued[claims.CLAIM_PREFIX + "cache_faster"] == record
-    assert record._repr_json_() == {
+    stored = json.loads(repr(glued[claims.CLAIM_PREFIX + "cache_faster"]))
+    assert stored == record.record() == {
         "key": "cache_faster", "statement": "The cache is faster.", "values": {"speedup": 3.25}
     }
+
+
+def test_the_glued_record_is_a_valid_notebook_output(glued):
+    import nbformat
+    from IPython.core.formatters import DisplayFormatter
+
+    claim("k", "Sentence.", True, x=1.5)
+    data, _ = DisplayFormatter().format(glued[claims.CLAIM_PREFIX + "k"])
+    # glue stores every format under its prefix, where only text may live
+    data = {f"application/papermill.record/{mime}": value for mime, value in data.items()}
+    output = nbformat.v4.new_output("display_data", data=data)
+    nbformat.validate(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(outputs=[output])]))
+    assert json.loads(data["application/papermill.record/text/plain"])["values"] == {"x": 1.5}
 
 
 def test_a_claim_that_fails_names_itself_its_sentence_and_its_values(glued):

@@ -18,7 +18,7 @@ def test_reads_only_the_claim_records_of_a_page(tmp_path):
     record = {"key": "k", "statement": "It is faster.", "values": {"speedup": 2.5}}
     path = _glue_file(tmp_path, {
         "speedup": {"data": {"text/plain": "2.5"}},
-        "claim:k": {"data": {"application/json": record, "text/plain": "Claim(...)"}},
+        "claim:k": {"data": {"text/plain": json.dumps(record)}},
     })
     assert course_claims.read_claims(path) == [record]
 

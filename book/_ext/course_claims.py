@@ -46,7 +46,10 @@ def read_claims(glue_file: Path) -> list[dict[str, Any]]:
     records = []
     for key, output in glued.items():
         if key.startswith(CLAIM_PREFIX):
-            record = output.get("data", {}).get("application/json")
+            try:
+                record = json.loads(output.get("data", {}).get("text/plain", ""))
+            except ValueError:
+                record = None
             if not isinstance(record, dict) or "statement" not in record:
                 raise ValueError(f"{glue_file}: glued claim {key!r} has no record")
             records.append(record)

@@ -43,8 +43,20 @@ class Claim:
     statement: str
     values: Mapping[str, Any] = field(default_factory=dict)
 
-    def _repr_json_(self) -> dict[str, Any]:
+    def record(self) -> dict[str, Any]:
+        """The claim as a JSON-ready dict (what the Execution report reads)."""
         return {"key": self.key, "statement": self.statement, "values": dict(self.values)}
+
+
+class _GluedRecord:
+    """A claim as glue stores it: its ``text/plain`` form is the record in JSON (a notebook
+    output may hold a JSON object only under a JSON mime type, which glue's prefix hides)."""
+
+    def __init__(self, claim: Claim) -> None:
+        self.text = json.dumps(claim.record(), sort_keys=True)
+
+    def __repr__(self) -> str:
+        return self.text
 
 
 def plain(value: Any) -> Any:
@@ -102,5 +114,5 @@ def claim(key: str, statement: str, holds: bool, /, **values: Any) -> Claim:
     record = Claim(key, statement, shown)
     for name, value in shown.items():
         _glue(name, value)
-    _glue(CLAIM_PREFIX + key, record)
+    _glue(CLAIM_PREFIX + key, _GluedRecord(record))
     return record
