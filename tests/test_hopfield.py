@@ -196,3 +196,38 @@ def test_random_unstable_neuron_is_uniform_among_the_unstable():
     assert torch.all(counts[~mask] == 0)
     assert torch.all((counts[0, [1, 3, 4]] - 200).abs() < 60)
     assert counts[1, 0] == 600
+
+
+def exact_hebbian_numerators(states: torch.Tensor, patterns: torch.Tensor) -> torch.Tensor:
+    """``N h`` of Hebb's zero-diagonal rule in integer arithmetic: exact, ties are exactly 0."""
+    s, x = states.long(), patterns.long()
+    return (s @ x.transpose(-1, -2)) @ x - patterns.shape[-2] * s
+
+
+def test_float32_ties_keep_the_state_in_every_update():
+    patterns = hp.random_patterns(10, 100, trials=20, generator=gen(4))  # (T, P, N)
+    weights = hp.hebbian_weights(patterns)
+    numerators = exact_hebbian_numerators(patterns, patterns)  # (T, P, N)
+    ties = numerators == 0
+    fields = hp.local_fields(patterns, weights)
+    # the case the tie rule is for: exact ties that float32 arithmetic does not give as 0
+    assert bool((fields[ties] != 0).any())
+    exact_sign = torch.sign(numerators).float()
+    exact_new = torch.where(ties, patterns, exact_sign)
+    exact_fixed = (exact_new == patterns).all(dim=-1)  # (T, P)
+    assert hp.one_step_error_rate(patterns, weights) == (exact_new != patterns).double().mean()
+    assert torch.equal(hp.is_fixed_point(patterns, weights), exact_fixed)
+    assert torch.equal(hp.sync_step(patterns, weights), exact_new)
+    asynchronous = hp.run_async(patterns, weights, generator=gen(5))
+    assert torch.equal(asynchronous.flips == 0, exact_fixed)
+
+
+def test_field_signs_is_the_one_tie_rule():
+    fields = torch.tensor([2.0, -1e-8, 0.0, 3e-8, -0.5])
+    assert hp.field_signs(fields, 1e-7).tolist() == [1.0, 0.0, 0.0, 0.0, -1.0]
+    states = torch.tensor([-1.0, 1.0, -1.0, -1.0, 1.0])
+    assert hp.sign_update(fields, states, tolerance=1e-7).tolist() == [1.0, 1.0, -1.0, -1.0, -1.0]
+    # the tolerance stays below the smallest nonzero Hebbian field, 1/N, when P(N-1) < 10^6
+    n, p = 784, 1000
+    identical = torch.ones(p, n)  # the largest possible row sums of |W|: (N-1)P/N
+    assert hp.tie_tolerance(hp.hebbian_weights(identical)) < 1 / n

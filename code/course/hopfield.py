@@ -7,7 +7,9 @@ per independent trial, so that experiments over many trials run as a few tensor 
 Conventions used throughout:
 
 * the local field of neuron ``i`` is ``h_i = sum_j W_ij s_j``;
-* an update sets ``s_i <- sign(h_i)``, and a neuron whose field is exactly zero keeps its state;
+* an update sets ``s_i <- sign(h_i)``, and a neuron whose field is zero keeps its state; "zero"
+  is decided by one rule everywhere (:func:`field_signs`), since in floating point an exact tie
+  of the arithmetic comes out as a tiny nonzero number;
 * a neuron may start at ``0`` ("unknown", e.g. a masked pixel); its first update sets it to ±1.
 """
 
@@ -26,9 +28,10 @@ from .checks import check_positive_ints
 AGS_CRITICAL_LOAD = 0.138
 """Critical load ``P/N`` of Amit, Gutfreund and Sompolinsky (1985) for large ``N``."""
 
-# Fields smaller than this fraction of the largest possible field count as exact ties (h = 0):
-# far above float32 rounding of the weights, far below any genuine field of the book's networks.
-_TIE_TOLERANCE = 1e-6
+TIE_TOLERANCE = 1e-6
+"""Fields at most this fraction of the largest possible field count as exact ties (h = 0): well
+above the float32 rounding of a tie in the book's networks, and below the smallest nonzero
+Hebbian field, 1/N, whenever P(N-1) < 10⁶ (true of all of them). See :func:`field_signs`."""
 
 
 # ----------------------------------------------------------------------------- patterns
@@ -148,15 +151,28 @@ def energy(states: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
     return -0.5 * (local_fields(states, weights) * states).sum(dim=-1)
 
 
-def sign_update(fields: torch.Tensor, states: torch.Tensor) -> torch.Tensor:
-    """``sign(h)``, keeping the current state where the field is exactly zero."""
-    target = torch.sign(fields)
+def tie_tolerance(weights: torch.Tensor) -> float:
+    """The size below which a field counts as zero: :data:`TIE_TOLERANCE` times the largest
+    possible field ``max_i Σ_j |W_ij|`` (over all matrices of a batch)."""
+    return TIE_TOLERANCE * float(weights.abs().sum(dim=-1).max()) if weights.numel() else 0.0
+
+
+def field_signs(fields: torch.Tensor, tolerance: float) -> torch.Tensor:
+    """The tie rule used by every update: ``sign(h)``, and ``0`` where ``|h| <= tolerance``."""
+    return torch.where(fields.abs() <= tolerance, torch.zeros_like(fields), torch.sign(fields))
+
+
+def sign_update(fields: torch.Tensor, states: torch.Tensor, *, tolerance: float) -> torch.Tensor:
+    """``sign(h)``, keeping the current state where the field is a tie (see :func:`field_signs`;
+    pass ``tolerance=tie_tolerance(weights)``)."""
+    target = field_signs(fields, tolerance)
     return torch.where(target == 0, states, target)
 
 
 def is_fixed_point(states: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
     """Boolean per state: no neuron would change under the update rule."""
-    new = sign_update(local_fields(states, weights), states)
+    fields = local_fields(states, weights)
+    new = sign_update(fields, states, tolerance=tie_tolerance(weights))
     return (new == states).all(dim=-1)
 
 
@@ -181,7 +197,7 @@ class SyncResult:
 
 def sync_step(states: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
     """Synchronous update: every neuron at once, ``s <- sign(W s)``."""
-    return sign_update(local_fields(states, weights), states)
+    return sign_update(local_fields(states, weights), states, tolerance=tie_tolerance(weights))
 
 
 def run_sync(states: torch.Tensor, weights: torch.Tensor, *, max_steps: int = 100) -> SyncResult:
@@ -310,8 +326,7 @@ def _async_events(
     row_trial = torch.arange(num_trials, device=s.device).repeat_interleave(per_trial)  # (B,)
     rows = torch.arange(len(s), device=s.device)  # (B,) position in the output
     max_flips = 20 * num_neurons if max_flips is None else max_flips
-    tolerance = _TIE_TOLERANCE * float(w.abs().sum(dim=-1).max())
-    has_unknown = bool((s == 0).any())
+    tolerance = tie_tolerance(w)
 
     h = local_fields(grouped.to(dtype), w).reshape(-1, num_neurons)  # (B, N)
     columns = w.transpose(1, 2).contiguous()  # (T, N, N): columns[t, i] = W[t, :, i]
@@ -320,19 +335,19 @@ def _async_events(
     converged = torch.zeros(len(s), dtype=torch.bool, device=s.device)  # (B,)
     trajectory = [final.clone()] if record else None
     for step in range(max_flips + 1):
-        unstable = s * h < -tolerance  # (B', N): sign(h) disagrees with a ±1 state
-        if has_unknown:
-            unstable |= (s == 0) & (h.abs() > tolerance)  # an unknown neuron with a field
+        target = field_signs(h, tolerance)  # (B', N): the tie rule of every update
+        unstable = (target != 0) & (target != s)  # a field (no tie) that disagrees with s
         active = unstable.any(dim=-1)  # (B',)
         if not bool(active.all()):  # write out the rows at a fixed point and drop them
             final[rows[~active]] = s[~active]
             converged[rows[~active]] = True
-            s, h, unstable = s[active], h[active], unstable[active]
+            s, h = s[active], h[active]
+            target, unstable = target[active], unstable[active]
             rows, row_trial = rows[active], row_trial[active]
         if len(rows) == 0 or step == max_flips:
             break
         chosen = _random_true_index(unstable, generator)  # (B', 1)
-        new_value = torch.sign(h.gather(-1, chosen))  # (B', 1)
+        new_value = target.gather(-1, chosen)  # (B', 1)
         change = new_value - s.gather(-1, chosen)  # (B', 1)
         s.scatter_(-1, chosen, new_value)
         h += change * columns[row_trial, chosen.squeeze(-1)]  # (B', N) += Δs_i W[:, i]
@@ -355,7 +370,8 @@ def _async_events(
 
 def one_step_error_rate(patterns: torch.Tensor, weights: torch.Tensor) -> float:
     """Fraction of bits of the stored patterns that one update of their own neuron would flip."""
-    new = sign_update(local_fields(patterns, weights), patterns)
+    fields = local_fields(patterns, weights)
+    new = sign_update(fields, patterns, tolerance=tie_tolerance(weights))
     return (new != patterns).double().mean().item()
 
 
