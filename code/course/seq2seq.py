@@ -4,9 +4,11 @@
   annotation ``h_j`` (forward and backward states side by side), and the last states of both
   directions summarise the whole source.
 * :class:`FixedContext`, :class:`AdditiveScore`, :class:`DotScore`, :class:`GeneralScore`: the
-  ways the decoder obtains its context vector ``c_i``. ``FixedContext`` is the paper's RNNenc
-  (the summary vector, the same at every step); the others are attention with Bahdanau's
-  additive score (RNNsearch) or the multiplicative scores of Luong et al. (2015).
+  ways the decoder obtains its context vector ``c_i``. ``FixedContext`` plays the paper's
+  RNNencdec (called RNNenc in its figures): the summary vector, the same at every step, here
+  of a bidirectional encoder where the paper's baseline reads the source forwards only; the
+  others are attention with Bahdanau's additive score (RNNsearch) or the multiplicative scores
+  of Luong et al. (2015).
 * :class:`Decoder` with :meth:`Decoder.step`, one step of the decoder:
   ``c_i = context(s_{i-1}, h)``, ``s_i = GRU([E y_{i-1}; c_i], s_{i-1})``, logits from
   ``[s_i; c_i; E y_{i-1}]``.
@@ -71,7 +73,7 @@ class Encoder(nn.Module):
 
 
 class FixedContext(nn.Module):
-    """RNNenc: the context is the encoder's summary vector at every step; no weights."""
+    """RNNencdec's context: the encoder's summary vector at every step; no weights."""
 
     def prepare(self, annotations: torch.Tensor) -> torch.Tensor:
         """Nothing to precompute from the annotations."""
@@ -219,7 +221,7 @@ class Decoder(nn.Module):
 
 
 class Seq2Seq(nn.Module):
-    """Encoder + decoder. ``attention`` is ``"none"`` (RNNenc), ``"additive"`` (RNNsearch),
+    """Encoder + decoder. ``attention`` is ``"none"`` (RNNencdec), ``"additive"`` (RNNsearch),
     ``"dot"`` or ``"general"`` (Luong et al., 2015).
 
     ``forward(src (B, S), src_lengths (B,), tgt_in (B, T))`` returns teacher-forced logits
