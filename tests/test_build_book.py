@@ -49,3 +49,20 @@ def test_exit_status_of_each_kind_of_system_exit():
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[-2] == "[0, 0, 2, 1]", result.stdout
     assert "no such book" in result.stderr
+
+
+def test_no_child_process_outlives_the_build():
+    """sphinx-sitemap starts a multiprocessing manager; the quick exit must stop it first, or it
+    lingers holding the build's output pipes (a caller reading them never sees their end)."""
+    code = (
+        f"import multiprocessing, os, runpy\n"
+        f"stop = runpy.run_path({str(TOOL)!r})['stop_child_processes']\n"
+        "manager = multiprocessing.Manager()\n"
+        "pid = manager._process.pid\n"
+        "stop()\n"
+        "try:\n    os.kill(pid, 0)\n    print('alive')\n"
+        "except ProcessLookupError:\n    print('gone', len(multiprocessing.active_children()))\n"
+    )
+    result = _run(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[-2] == "gone 0", result.stdout

@@ -9,11 +9,14 @@ book/tools/build_book.py build . -W -n --keep-going`` does what ``jupyter-book b
   cards are off, as they are here (the card is a committed image); it carries on without it.
 
 When the build is over, every file it writes is closed, so the process ends at once instead of
-tearing down Sphinx's objects one by one (1.4 s of a rebuild).
+tearing down Sphinx's objects one by one (1.4 s of a rebuild). Ending at once skips the clean-up
+of child processes, so the one that sphinx-sitemap starts (a multiprocessing manager for its list
+of pages) is stopped first; otherwise it would outlive the build, holding its output pipes open.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 
@@ -30,11 +33,19 @@ def exit_status(done: SystemExit) -> int:
     return 1
 
 
+def stop_child_processes(timeout: float = 5.0) -> None:
+    """Stop the multiprocessing children still running (sphinx-sitemap's manager), and wait."""
+    for child in multiprocessing.active_children():
+        child.terminate()
+        child.join(timeout)
+
+
 if __name__ == "__main__":
     try:
         status = main()
     except SystemExit as done:
         status = exit_status(done)
+    stop_child_processes()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(status or 0)
