@@ -4,6 +4,7 @@
 #                notebook, the book build reusing those executions, and checks of the site
 #   make quick   the unit tests without the slow ones (seconds to a minute), for authors
 #   make serve   read the built site on http://localhost:8000
+#   make sheet   for instructors: the book without solutions, in _build/exercises/html
 # Data: set COURSE_DATA_MIRROR to a folder laid out like ../shared when offline.
 
 PYTHON ?= python3
@@ -21,10 +22,10 @@ export PYTHONHASHSEED := 0
 export OMP_WAIT_POLICY := PASSIVE
 
 .PHONY: book test serve notebooks lint unit quick chapters execute site-tests build page clean \
-	help pdf node-tools lighthouse
+	help pdf node-tools lighthouse sheet
 
 help:
-	@sed -n '2,8p' Makefile
+	@sed -n '2,9p' Makefile
 
 $(BIN)/.installed: requirements.txt code/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -93,6 +94,12 @@ lighthouse: $(BIN)/.installed node-tools
 # Under `make test` a skipped test fails (tests/conftest.py): nothing the suite needs may skip.
 test: export COURSE_STRICT := 1
 test: lint unit chapters build pdf site-tests
+
+# The exercise sheet: the whole book without its solutions (sphinx-exercise's hide_solutions),
+# from the cached executions; stale chapters are executed first, as for make book
+sheet: $(BIN)/.installed
+	$(BIN)/python book/tools/notebooks.py execute
+	$(BIN)/python book/tools/exercise_sheet.py
 
 # Build one page (and the bibliography) on its own: make page PAGE=book/hopfield.md
 page: $(BIN)/.installed
