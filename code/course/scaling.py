@@ -14,6 +14,9 @@ Kaplan et al., 2020). Minimising ``L`` on the line ``6 N D = C`` gives the close
     N_opt = G (C / 6)**a,  D_opt = (C / 6)**b / G,  G = (alpha A / (beta B))**(1 / (alpha + beta)),
 
 with ``a = beta / (alpha + beta)`` and ``b = alpha / (alpha + beta)`` (their Eq. 4).
+With these printed (rounded) constants the optimum lies near 90 tokens per parameter at
+Gopher's budget, not the 20 of the paper's other two approaches; Besiroglu et al. (2024,
+arXiv:2404.10102) refit the formula and find an optimum consistent with those approaches.
 
 ``6 N D`` counts the multiply-adds with the weights only. Attention also multiplies activations
 with activations (``Q K^T`` and the weighted sum of ``V``), whose cost grows with the context
