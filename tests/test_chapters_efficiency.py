@@ -39,7 +39,7 @@ def test_compute_optimal_panels_follow_the_law():
 def test_loss_landscape_and_sweep_draw():
     fig = chapter.plot_loss_landscape(models={"a model": (1e10, 2e11)})
     assert fig.axes[0].get_xscale() == "log"
-    runs = [SweepRun(n_embd=w, n_params=100 * w, n_tokens=1000, steps=10, val_loss=2.0 - w / 100,
-                     seconds=1.0) for w in (16, 32)]
+    runs = [SweepRun(n_embd=w, n_params=100 * w, n_tokens=1000, steps=10, attention_flops=0,
+                     val_loss=2.0 - w / 100, seconds=1.0) for w in (16, 32)]
     fig = chapter.plot_sweep(runs, flops=1e12)
     assert list(fig.axes[0].lines[0].get_xdata()) == [1600, 3200]

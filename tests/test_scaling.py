@@ -8,7 +8,9 @@ import torch
 
 from course.scaling import (
     CHINCHILLA,
+    FLOPS_PER_PARAMETER_TOKEN,
     ParametricLoss,
+    attention_flops_per_token,
     compute_optimal,
     compute_optimal_numerical,
     equal_compute_sweep,
@@ -84,6 +86,35 @@ def test_vectorised_and_validated():
         equal_compute_sweep(None, [], 1e9)
 
 
+def test_attention_flops_count_the_products_the_causal_mask_leaves():
+    # T = 3, d = 2, one layer: positions see 1, 2 and 3 keys, 6 keys in all; each key costs d
+    # multiply-adds for Q K^T and d for A V, 2 FLOPs each, so 8 * 6 = 48 FLOPs forward for
+    # 3 tokens, 16 per token, and three times that with the backward pass.
+    assert attention_flops_per_token(1, 2, 3) == 3 * 48 // 3
+    assert attention_flops_per_token(2, 2, 3) == 2 * attention_flops_per_token(1, 2, 3)
+    assert attention_flops_per_token(1, 4, 3) == 2 * attention_flops_per_token(1, 2, 3)
+    # against a brute-force count of the multiply-adds of the masked products
+    n_layer, d, t = 3, 8, 10
+    multiply_adds = sum(2 * d * (position + 1) for position in range(t)) * n_layer
+    assert attention_flops_per_token(n_layer, d, t) == 3 * 2 * multiply_adds / t
+    for bad in [(0, 8, 10), (1, 8, 2.5), (1, -1, 10)]:
+        with pytest.raises(ValueError):
+            attention_flops_per_token(*bad)
+
+
+def test_attention_share_of_the_sweep_models_shrinks_with_width():
+    from course.gpt import GPTConfig, gpt_parameter_count
+
+    shares = []
+    for width in (8, 16, 64):
+        config = GPTConfig(vocab_size=65, block_size=64, n_layer=2, n_head=2, n_embd=width)
+        n_params = gpt_parameter_count(config)
+        shares.append(attention_flops_per_token(2, width, 64)
+                      / (FLOPS_PER_PARAMETER_TOKEN * n_params))
+    assert shares[0] > shares[1] > shares[2]
+    assert shares[0] > 0.3  # the narrowest: a third more than 6N
+
+
 def test_equal_compute_sweep_gives_wider_models_fewer_tokens(mirror, monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_DATA_MIRROR", str(mirror))
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
@@ -94,9 +125,17 @@ def test_equal_compute_sweep_gives_wider_models_fewer_tokens(mirror, monkeypatch
     torch.set_num_threads(1)  # tiny models: one thread avoids contention on a shared CPU
     try:
         runs = equal_compute_sweep(corpus, [8, 16], 5e7, block_size=16, batch_size=4)
+        plain = equal_compute_sweep(corpus, [8], 5e7, block_size=16, batch_size=4,
+                                    attention=False)
     finally:
         torch.set_num_threads(threads)
     assert runs[0].n_params < runs[1].n_params and runs[0].n_tokens > runs[1].n_tokens
     for run in runs:
-        assert training_flops(run.n_params, run.n_tokens) == pytest.approx(5e7, rel=0.25)
+        assert run.attention_flops == attention_flops_per_token(2, run.n_embd, 16)
+        spent = training_flops(run.n_params, run.n_tokens) + run.attention_flops * run.n_tokens
+        assert spent == pytest.approx(5e7, rel=0.25)
         assert np.isfinite(run.val_loss) and run.val_loss < np.log(corpus.vocab_size) + 0.5
+    # with the plain 6ND the same model gets more steps, the attention share more
+    assert training_flops(plain[0].n_params, plain[0].n_tokens) == pytest.approx(5e7, rel=0.25)
+    share = runs[0].attention_flops / (FLOPS_PER_PARAMETER_TOKEN * runs[0].n_params)
+    assert plain[0].steps / runs[0].steps == pytest.approx(1 + share, rel=0.1)

@@ -14,6 +14,15 @@ Kaplan et al., 2020). Minimising ``L`` on the line ``6 N D = C`` gives the close
     N_opt = G (C / 6)**a,  D_opt = (C / 6)**b / G,  G = (alpha A / (beta B))**(1 / (alpha + beta)),
 
 with ``a = beta / (alpha + beta)`` and ``b = alpha / (alpha + beta)`` (their Eq. 4).
+With these printed (rounded) constants the optimum lies near 90 tokens per parameter at
+Gopher's budget, not the 20 of the paper's other two approaches; Besiroglu et al. (2024,
+arXiv:2404.10102) refit the formula and find an optimum consistent with those approaches.
+
+``6 N D`` counts the multiply-adds with the weights only. Attention also multiplies activations
+with activations (``Q K^T`` and the weighted sum of ``V``), whose cost grows with the context
+length ``T`` rather than with ``N``; :func:`attention_flops_per_token` counts it. It is small for
+large models (``T`` much less than ``d``) and not small for the toy models of the equal-compute
+sweep, which therefore counts it (``attention=True``).
 """
 
 from __future__ import annotations
@@ -59,6 +68,25 @@ CHINCHILLA = ParametricLoss(E=1.69, A=406.4, B=410.7, alpha=0.34, beta=0.28)
 def training_flops(n_params, n_tokens):
     """Approximate training compute ``C = 6 N D`` in FLOPs."""
     return FLOPS_PER_PARAMETER_TOKEN * np.asarray(n_params, float) * np.asarray(n_tokens, float)
+
+
+def attention_flops_per_token(n_layer: int, n_embd: int, block_size: int) -> int:
+    """Training FLOPs per token of causal attention's ``Q K^T`` and ``A V``, left out of ``6 N``.
+
+    In one layer, the query of the token at position ``t`` (1 to ``T = block_size``) is dotted
+    with ``t`` keys and its output sums ``t`` value vectors; over all heads (whose widths add up
+    to ``n_embd = d``) that is ``t d`` multiply-adds each, ``4 t d`` FLOPs forward. Averaged over
+    the positions of a full window, ``t`` is ``(T + 1) / 2``: ``2 d (T + 1)`` FLOPs per token
+    forward. The backward pass costs twice the forward (a gradient for each of the two factors of
+    each product), as for the weights, so training costs ``6 n_layer d (T + 1)`` per token.
+    This counts the arithmetic the causal mask leaves; an implementation that computes the full
+    ``T x T`` scores and then masks them does about twice as much. The softmax, scaling and
+    masking (a few FLOPs per score) are left out, as the biases are in ``6 N``.
+    """
+    for value, name in ((n_layer, "n_layer"), (n_embd, "n_embd"), (block_size, "block_size")):
+        if int(value) != value or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return 3 * 2 * n_layer * n_embd * (block_size + 1)
 
 
 def _check_budget(flops) -> np.ndarray:
@@ -110,6 +138,7 @@ class SweepRun:
     n_params: int  # all parameters (tied embedding counted once), the N of C = 6 N D
     n_tokens: int  # training tokens D = steps * batch_size * block_size
     steps: int
+    attention_flops: int  # training FLOPs per token of attention's Q K^T and A V (counted or not)
     val_loss: float  # nats per token (per character at character level)
     seconds: float
 
@@ -125,14 +154,18 @@ def equal_compute_sweep(
     batch_size: int = 16,
     lr: float = 3e-3,
     seed: int = 0,
+    attention: bool = True,
     device: torch.device | str = "cpu",
 ) -> list[SweepRun]:
-    """Train one small GPT per width in ``widths`` with the same budget ``flops = 6 N D``.
+    """Train one small GPT per width in ``widths`` with the same training compute ``flops``.
 
-    ``N`` counts all parameters, as Hoffmann et al. (2022) do: in models this small the tied
-    output layer (``V C`` multiply-adds per token) is a large part of the arithmetic. Each model
-    gets ``D = flops / 6N`` tokens, i.e. ``D / (batch_size * block_size)`` optimiser steps, so wider
-    models take fewer steps. Returns the final validation loss of each run.
+    Each model gets ``D = flops / (6 N + A)`` tokens, ``A`` being
+    :func:`attention_flops_per_token` (``A = 0`` with ``attention=False``: the plain ``6 N D``
+    of Hoffmann et al.), i.e. ``D / (batch_size * block_size)`` optimiser steps, so wider models
+    take fewer steps. ``N`` counts all parameters, as Hoffmann et al. (2022) do: in models this
+    small the tied output layer (``V C`` multiply-adds per token) is a large part of the
+    arithmetic. ``A`` matters most for the narrowest models, where ``6 N`` is smallest.
+    Returns the final validation loss of each run.
     """
     from course.gpt import GPT, GPTConfig
     from course.lm_training import estimate_loss, train_lm
@@ -154,7 +187,9 @@ def equal_compute_sweep(
         )
         model = GPT(config).to(device)
         n_params = count_parameters(model)
-        steps = max(1, round(flops / (FLOPS_PER_PARAMETER_TOKEN * n_params * tokens_per_step)))
+        extra = attention_flops_per_token(n_layer, int(width), block_size)
+        per_token = FLOPS_PER_PARAMETER_TOKEN * n_params + (extra if attention else 0)
+        steps = max(1, round(flops / (per_token * tokens_per_step)))
         start = time.perf_counter()
         train_lm(
             model,
@@ -181,6 +216,6 @@ def equal_compute_sweep(
             device=device,
         )
         runs.append(
-            SweepRun(int(width), n_params, steps * tokens_per_step, steps, val_loss, seconds)
+            SweepRun(int(width), n_params, steps * tokens_per_step, steps, extra, val_loss, seconds)
         )
     return runs

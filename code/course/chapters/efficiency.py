@@ -119,5 +119,5 @@ def plot_sweep(runs: Sequence[SweepRun], flops: float):
         )
     ax.set_xlabel("parameters $N$")
     ax.set_ylabel("validation loss (nats per character)")
-    ax.set_title(f"every model trained with $6ND$ = {flops:.1e} FLOPs", fontsize="medium")
+    ax.set_title(f"every model trained with {flops:.1e} FLOPs", fontsize="medium")
     return fig
