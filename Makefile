@@ -61,7 +61,7 @@ node-tools:
 		&& echo "$(NODE_TOOLS)" > .node/.installed; fi
 
 unit: $(BIN)/.installed
-	$(BIN)/python -m pytest tests -m "not site" -n $(COURSE_JOBS)
+	$(BIN)/python -m pytest tests -m "not site" -n $(COURSE_JOBS) --durations=8
 
 quick: $(BIN)/.installed
 	$(BIN)/python -m pytest tests -m "not site and not slow" -n $(COURSE_JOBS)
@@ -84,7 +84,7 @@ pdf: $(BIN)/.installed
 
 # two workers; each file with costly module fixtures (Lighthouse, the site's build) on one
 site-tests: $(BIN)/.installed
-	$(BIN)/python -m pytest tests -m "site and not performance" -n $(COURSE_JOBS) --dist loadgroup
+	$(BIN)/python -m pytest tests -m "site and not performance" -n $(COURSE_JOBS) --dist loadgroup --durations=12
 
 # Lighthouse's performance scores are timed on this machine, so they are noise on a loaded one:
 # run them on a quiet machine after make book (the workflow's weekly job does)
