@@ -75,7 +75,9 @@ def test_repeated_ngram_fraction_is_zero_without_repeats_and_grows_with_a_loop()
         chapter.repeated_ngram_fraction("a b c", n=0)
 
 
-def test_speaker_lines_are_capitals_and_a_colon_alone_on_a_line():
-    text = "ROMEO:\nI am here.\nKING RICHARD III:\nNay: not I.\nFirst Citizen:\nO'ER:"
-    assert chapter.speaker_lines(text) == ["ROMEO:", "KING RICHARD III:", "O'ER:"]
+def test_speaker_lines_begin_with_capitals_and_a_colon():
+    text = ("ROMEO:\nI am here.\nKING RICHARD III:\nNay: not I.\nFirst Citizen:\nO'ER:\n"
+            "GLOUCESTER: Away!\nNO:colon-joined\n  ROMEO:")
+    assert chapter.speaker_lines(text) == ["ROMEO:", "KING RICHARD III:", "O'ER:",
+                                           "GLOUCESTER: Away!"]
     assert chapter.speaker_lines("no speakers here") == []

@@ -46,9 +46,9 @@ def repeated_ngram_fraction(text: str, n: int = 3) -> float:
 
 
 def speaker_lines(text: str) -> list[str]:
-    """Lines of ``text`` that name a speaker as the play does: capitals (and spaces) then a
-    colon, e.g. ``KING RICHARD III:``."""
-    return [line for line in text.splitlines() if re.fullmatch(r"[A-Z][A-Z' ]*[A-Z]:", line)]
+    """Lines of ``text`` that begin a speech as the play does, with a speaker's name in capitals
+    (and spaces) and a colon, e.g. ``KING RICHARD III:`` (the speech may follow on the line)."""
+    return [line for line in text.splitlines() if re.match(r"[A-Z][A-Z' ]*[A-Z]:(\s|$)", line)]
 
 
 def previous_token_attention(maps: torch.Tensor) -> torch.Tensor:
