@@ -43,3 +43,31 @@ def test_ring_classifiers_one_panel_per_model_titled_by_accuracy():
     fig = chapter.plot_ring_classifiers(models, points, labels, {"a": 0.5, "b": 0.75})
     assert [ax.get_title().splitlines()[0] for ax in fig.axes] == ["a", "b"]
     assert "75%" in fig.axes[1].get_title()
+
+
+def test_group_spread_finds_separate_and_overlapping_clusters():
+    vectors = np.array([[0.0, 0.0], [0.0, 1.0], [10.0, 0.0], [10.0, 2.0]])
+    spread = chapter.group_spread(vectors, ["a", "a", "b", "b"])
+    assert spread == {"a": (1.0, 10.0), "b": (2.0, 10.0)}
+    mixed = chapter.group_spread(vectors, ["a", "b", "a", "b"])
+    assert mixed["a"][0] > mixed["a"][1]  # wider than the gap to the other group: no cluster
+    with pytest.raises(ValueError):
+        chapter.group_spread(vectors, ["a"] * 4)
+
+
+def test_pointwise_applies_its_function():
+    assert torch.equal(chapter.Pointwise(torch.square)(torch.tensor([-2.0, 3.0])),
+                       torch.tensor([4.0, 9.0]))
+
+
+def test_ring_classifier_linear_fails_and_quadratic_units_succeed():
+    from course import linear_maps as lm
+    from course.toy_data import concentric_rings
+
+    points, labels = concentric_rings(n=200, seed=0)
+    linear = chapter.train_ring_classifier(lm.make_mlp(2, 8, 2, 1, activation=None),
+                                           points, labels, epochs=100)
+    square = chapter.train_ring_classifier(
+        lm.make_mlp(2, 8, 2, 1, activation=lambda: chapter.Pointwise(torch.square)),
+        points, labels, epochs=100)
+    assert linear < 0.75 < 0.95 < square

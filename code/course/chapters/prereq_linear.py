@@ -11,10 +11,12 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
+from ..batching import make_loader
 from ..linear_maps import apply_linear, grid_lines
 from ..normalization import BatchNorm1d, LayerNorm
 from ..plotting import plot_decision_regions
 from ..seeding import torch_generator
+from ..training import accuracy, train
 
 
 def batch_dependence(
@@ -40,6 +42,64 @@ def batch_dependence(
         outputs = torch.stack([norm(torch.cat([example, o]))[0] for o in others])  # (R, F)
         spreads.append(outputs.std(dim=0).mean().item())
     return np.array(spreads)
+
+
+def group_spread(
+    vectors: np.ndarray, groups: Sequence[str]
+) -> dict[str, tuple[float, float]]:
+    """How tightly each group of points clusters, given ``vectors (N, D)`` and the group of
+    each row.
+
+    Returns ``{group: (widest, nearest_other)}``: the largest distance between two members of
+    the group, and the smallest distance from a member to a point of another group. A group with
+    ``widest < nearest_other`` is a cluster of its own.
+    """
+    points = np.asarray(vectors, dtype=float)
+    labels = np.asarray(groups)
+    if points.ndim != 2 or len(labels) != len(points):
+        raise ValueError(f"need vectors (N, D) and N groups, got {points.shape}, {len(labels)}")
+    distances = np.linalg.norm(points[:, None] - points[None], axis=-1)  # (N, N)
+    spread = {}
+    for group in dict.fromkeys(labels.tolist()):
+        inside = labels == group
+        if inside.all():
+            raise ValueError("need at least two groups")
+        spread[group] = (
+            float(distances[np.ix_(inside, inside)].max()),
+            float(distances[np.ix_(inside, ~inside)].min()),
+        )
+    return spread
+
+
+class Pointwise(torch.nn.Module):
+    """An activation given as a function of each entry, e.g. ``Pointwise(torch.square)``."""
+
+    def __init__(self, function: Callable[[torch.Tensor], torch.Tensor]) -> None:
+        super().__init__()
+        self.function = function
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.function(x)
+
+
+def train_ring_classifier(
+    model: torch.nn.Module,
+    points: torch.Tensor,
+    labels: torch.Tensor,
+    epochs: int = 300,
+    lr: float = 0.01,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
+) -> float:
+    """Train ``model`` with Adam on all of ``points (N, 2)`` at once (full batch) and return its
+    training accuracy."""
+    torch.manual_seed(seed)
+    full_batch = make_loader(points, labels, batch_size=len(points))
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    train(model, full_batch, torch.nn.functional.cross_entropy, optimizer, epochs=epochs,
+          device=torch.device(device))
+    with torch.no_grad():
+        return accuracy(model(points.to(device)), labels.to(device))
 
 
 @dataclass(frozen=True)
