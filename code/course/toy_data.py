@@ -87,8 +87,8 @@ def recall_task(
     """Random token sequences and a queried position: "which token was at position p?".
 
     Returns ``tokens (n, length)``, ``query_positions (n,)`` and ``targets (n,)``. A model
-    must keep the whole sequence available to answer, which is exactly what a fixed-size
-    recurrent state cannot do once the sequence is long enough.
+    must keep the whole sequence available to answer: ``length * log2(vocab_size)`` bits, which
+    a recurrent state must learn to hold, while attention can look the position up.
     """
     check_positive_ints(n=n, length=length, vocab_size=vocab_size)
     g = torch_generator(seed)
