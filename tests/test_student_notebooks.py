@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import nbformat
+import pytest
 from layout import REPO_ROOT
 
 import notebooks
@@ -37,3 +38,23 @@ def test_thread_policy_is_set_in_one_place_not_in_chapters():
     for chapter in notebooks.chapters():
         assert "OMP_WAIT_POLICY" not in chapter.read_text(encoding="utf-8"), chapter.name
     assert "OMP_WAIT_POLICY=" in (REPO_ROOT / "binder" / "start").read_text()
+
+
+@pytest.mark.slow
+def test_a_failed_execution_still_names_the_chapters_that_ran_cleanly(tmp_path):
+    """After a failing run, execute caches the notebooks that passed: read from nbmake's report."""
+    import subprocess
+    import sys
+
+    for name, source in [("good", "print(1)"), ("bad", "raise ValueError('broken')")]:
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)], metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+        nbformat.write(nb, tmp_path / f"{name}.ipynb")
+    report = tmp_path / "results.xml"
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbmake", "-p", "no:cacheprovider", "-o",
+         "addopts=", "--rootdir", str(tmp_path), f"--junitxml={report}", "good.ipynb",
+         "bad.ipynb"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1, result.stdout
+    assert notebooks.passed_notebooks(report) == {"good.ipynb"}
+    assert notebooks.passed_notebooks(tmp_path / "missing.xml") == set()

@@ -197,13 +197,34 @@ def execute(
     if workers > 1:
         command += ["-n", str(workers), "--dist", "worksteal"]
     log(f"executing {len(paths)} chapter(s), {workers} at a time")
+    report = executed_dir / "results.xml"
+    command += [f"--junitxml={report}"]
     started = time.perf_counter()
     env = {**os.environ, **freshness.EXECUTION_ENV}
     result = subprocess.run(command + paths, cwd=REPO_ROOT, env=env)
     if result.returncode != 0:
-        raise SystemExit(f"chapter execution failed (pytest exit {result.returncode})")
+        # the chapters that ran cleanly are cached all the same, so the next run redoes only
+        # the failed ones
+        passed = passed_notebooks(report)
+        done = [c for c in todo if freshness.executed_name(c) in passed]
+        import_all(executed_dir, cache_path, only=done, log=log)
+        raise SystemExit(f"chapter execution failed (pytest exit {result.returncode}); "
+                         f"{len(done)} of {len(todo)} chapter(s) ran cleanly and are cached")
     log(f"executed {len(paths)} chapter(s) in {time.perf_counter() - started:.0f} s")
     import_all(executed_dir, cache_path, only=todo, log=log)
+
+
+def passed_notebooks(report: Path) -> set[str]:
+    """File names of the notebooks whose test passed, read from pytest's JUnit XML report."""
+    import xml.etree.ElementTree as ElementTree
+
+    if not report.is_file():
+        return set()
+    passed = set()
+    for case in ElementTree.parse(report).getroot().iter("testcase"):
+        if not any(child.tag in ("failure", "error", "skipped") for child in case):
+            passed.add(Path(case.get("name", "")).name)
+    return passed
 
 
 def main(argv: list[str] | None = None) -> int:
