@@ -176,7 +176,8 @@ def test_exercise_and_solution(book):
     solution = "```{solution} ex-a\n:class: dropdown\n\nIt is {ref}`sec-a`.\n```"
     (text,) = convert(book, f"{exercise}\n\n{solution}")
     assert text == (
-        '<a id="ex-a"></a>\n\n> **Exercise 1** (Count it)\n>\n> Count $x$.\n\n'
+        '<a id="ex-a"></a>\n\n<blockquote>\n\n**Exercise 1** (Count it)\n\nCount $x$.\n\n'
+        "</blockquote>\n\n"
         "<details>\n<summary><strong>Solution to Exercise 1 (Count it)</strong></summary>\n\n"
         f"It is [Section A]({BASE}/book/other.html#sec-a).\n\n</details>"
     )
@@ -206,11 +207,12 @@ def test_theorem_proof_and_admonitions(book):
                       "```{admonition} More\n:class: dropdown\nHidden.\n```\n\n"
                       "```{note}\nNoted.\n```")  # fmt: skip
     assert text == (
-        '<a id="thm-a"></a>\n\n> **Theorem 1** (Big)\n>\n> True.\n\n'
-        "> *Proof.* Obvious. ∎\n\n"
-        "> **Learning goals**\n>\n> - one\n> - two\n\n"
+        '<a id="thm-a"></a>\n\n<blockquote>\n\n**Theorem 1** (Big)\n\nTrue.\n\n'
+        "</blockquote>\n\n"
+        "<blockquote>\n\n*Proof.* Obvious. ∎\n\n</blockquote>\n\n"
+        "<blockquote>\n\n**Learning goals**\n\n- one\n- two\n\n</blockquote>\n\n"
         "<details>\n<summary><strong>More</strong></summary>\n\nHidden.\n\n</details>\n\n"
-        "> **Note**\n>\n> Noted."
+        "<blockquote>\n\n**Note**\n\nNoted.\n\n</blockquote>"
     )
 
 
@@ -218,8 +220,8 @@ def test_nested_directives_keep_their_indentation(book):
     (text,) = convert(book, "````{exercise} Count it\n:label: ex-a\n\n1. Read:\n\n"
                       "   ```{literalinclude} ../code/course/pca.py\n   :pyobject: fit_pca\n"
                       "   ```\n````")  # fmt: skip
-    assert "\n>    From [`code/course/pca.py`]" in text
-    assert "\n>    ```\n>    def fit_pca(" in text
+    assert "\n   From [`code/course/pca.py`]" in text
+    assert "\n   ```\n   def fit_pca(" in text
 
 
 def test_labelled_equations_get_a_tag_and_an_anchor(book):

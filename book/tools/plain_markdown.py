@@ -13,9 +13,9 @@ simple HTML. This module rewrites the MyST the chapters use into that, reading l
   sphinxcontrib-bibtex's own ``author_year`` referencing style, linking to the bibliography;
 - ``(label)=`` targets become ``<a id="label"></a>`` anchors; ``$$ ... $$ (label)`` gets a
   ``\\tag{N}`` and an ``equation-label`` anchor;
-- admonitions, theorems, proofs and exercises become block quotes with bold titles, solutions
-  ``<details>`` blocks; a ``{solution-start}``/``{solution-end}`` pair (whose code cells sit
-  between them) becomes a heading, collapsed text and an end marker;
+- admonitions, theorems, proofs and exercises become ``<blockquote>`` blocks with bold
+  titles, solutions ``<details>`` blocks; a ``{solution-start}``/``{solution-end}`` pair
+  (whose code cells sit between them) becomes a heading, collapsed text and an end marker;
 - ``{literalinclude}`` becomes a fenced code block, extracted by Sphinx's own
   ``LiteralIncludeReader`` (``:pyobject:`` through ``sphinx.pycode.ModuleAnalyzer``), under a
   line naming and linking the file. It is text, not a code cell: a code cell would redefine
@@ -229,8 +229,10 @@ def _options(body: list[str]) -> tuple[dict[str, str], list[str]]:
 
 
 def _quote(text: str) -> str:
-    """``text`` as a Markdown block quote."""
-    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.split("\n"))
+    """``text`` (Markdown) in a block quote: an HTML ``<blockquote>`` around Markdown, not
+    ``>`` lines, since JupyterLab takes maths out before it parses Markdown, so a ``$$``
+    block inside ``>`` lines would keep their ``>``."""
+    return f"<blockquote>\n\n{text}\n\n</blockquote>"
 
 
 def _details(summary: str, text: str) -> str:
