@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 
 import nbformat
 import plain_markdown as pm
@@ -267,48 +266,3 @@ def test_notebook_metadata_lists_the_glued_values():
         text = notebooks.notebook_path(chapter).read_text(encoding="utf-8")
         glued = json.loads(text)["metadata"]["course"]["glued"]
         assert set(glued) <= pm.glue_keys(chapter.read_text(encoding="utf-8"))
-
-
-# ---------------------------------------------------------------- against the built site
-
-_SITE_FIGURE = re.compile(
-    r'<figure[^>]*\bid="(?P<id>[^"]+)"(?:(?!</figure>).)*?'
-    r'<span class="caption-number">(?P<number>[^<]+?)\s*</span>',
-    re.S,
-)
-_SITE_BOX = re.compile(
-    r'<div class="(?:exercise|proof [a-z]+) admonition" id="(?P<id>[^"]+)">\s*'
-    r'<p class="admonition-title"><span class="caption-number">(?P<number>[^<]+?)\s*</span>'
-)
-
-
-def site_numbers(page: str) -> dict[str, str]:
-    """The numbers a built page shows: figure, exercise and theorem ids -> "Fig. 3" etc."""
-    found = {m["id"]: m["number"] for m in _SITE_FIGURE.finditer(page)}
-    return found | {m["id"]: m["number"] for m in _SITE_BOX.finditer(page)}
-
-
-def test_site_numbers_are_read_from_a_page():
-    page = (
-        '<figure class="align-default" id="fig-a"><img src="x.png"/><figcaption><p>'
-        '<span class="caption-number">Fig. 7 </span><span class="caption-text">A'
-        '</span></p></figcaption></figure><div class="exercise admonition" id="ex-a">\n'
-        '<p class="admonition-title"><span class="caption-number">Exercise 2 </span> (T)</p>'
-    )
-    assert site_numbers(page) == {"fig-a": "Fig. 7", "ex-a": "Exercise 2"}
-
-
-@pytest.mark.site
-def test_numbers_are_the_sites():
-    """Figures, exercises and theorems carry the numbers the built site gives them."""
-    site = REPO_ROOT / "_build" / "html"
-    if not (site / "index.html").is_file():
-        pytest.fail("no built site in _build/html: run `make build` (or `make book`) first")
-    book = notebooks.book_index()
-    ours = {label: t.text for table in (book.figures, book.proofs) for label, t in table.items()}
-    ours |= {label: text.partition(" (")[0] for label, text in book.exercises.items()}
-    shown: dict[str, str] = {}
-    for chapter in notebooks.chapters():
-        page = site / f"{notebooks.docname(chapter)}.html"
-        shown |= site_numbers(page.read_text(encoding="utf-8"))
-    assert shown and {label: ours.get(label) for label in shown} == shown
