@@ -1,6 +1,8 @@
 """Student notebooks: generate them from the chapters, check them, and cache their execution.
 
     python book/tools/notebooks.py generate      # write book/<chapter>.ipynb
+    python book/tools/notebooks.py generate --build DIR   # glued values from that build too
+    python book/tools/notebooks.py generate --allow-missing  # "…" for values never built
     python book/tools/notebooks.py check         # fail if any is missing or out of date
     python book/tools/notebooks.py import DIR    # cache executed copies in DIR for the build
     python book/tools/notebooks.py execute       # execute the chapters whose cache is stale
@@ -8,7 +10,7 @@
 
 The chapters (``book/*.md``) are the only sources. Each generated notebook holds the chapter's
 cells, preceded by one set-up cell that installs the course package when it is missing
-(Colab), and is never edited by hand.
+(Colab) and one markdown cell defining the book's TeX macros, and is never edited by hand.
 
 ``execute`` is how both ``make book`` and ``make test`` run chapters: each as its student
 notebook in a fresh kernel (pytest with nbmake), two at a time by default, each kernel limited
@@ -24,10 +26,13 @@ reads what the page shows. Glued values (``{glue:text}``) are the one part that 
   ``pagebook.py``'s build, ``_build/pages/<chapter>/_build``; ``--build DIR`` names others),
   else carries over the value stored in the committed notebook (its metadata
   ``course.glued``, the raw text/plain of every key it pastes); a key in neither fails with
-  a message to run ``make book``. ``make book`` regenerates the notebooks after its build.
+  a message to run ``make book`` (``--allow-missing`` writes a placeholder instead, for a
+  branch whose chapters were not all built; ``check`` notes them). ``make book`` regenerates
+  the notebooks after its build, so an author's build refreshes the values.
 - ``check`` (and the tests) need no build: they compare the committed notebook with the one
   generated from the chapter with the glued values masked (the span contents and
-  ``course.glued``), and report a pasted key the committed notebook has no value for.
+  ``course.glued``); a pasted key the committed notebook has no value for is noted, not
+  failed (values are the build's business).
 - ``execute`` writes notebooks for nbmake before any build: a value it does not know is a
   placeholder (markdown does not affect execution, and the cache takes code cells only).
 """
