@@ -50,7 +50,7 @@ def test_thread_policy_is_set_in_one_place_not_in_chapters():
 def glued_chapter():
     """A chapter that pastes values, with its committed notebook's text."""
     for chapter in notebooks.chapters():
-        if plain_markdown.glue_keys(chapter.read_text(encoding="utf-8")):
+        if notebooks.pasted_keys(chapter):
             return chapter, notebooks.notebook_path(chapter).read_text(encoding="utf-8")
     raise AssertionError("no chapter pastes a glued value")
 
@@ -59,7 +59,7 @@ def test_check_masks_the_glued_values():
     """A fresh clone has no build: the committed values are not compared, all else is."""
     chapter, text = glued_chapter()
     nb = json.loads(text)
-    key = plain_markdown.glue_keys(chapter.read_text(encoding="utf-8")).pop()
+    key = sorted(notebooks.pasted_keys(chapter))[0]
     nb["metadata"]["course"]["glued"] = {key: "'another value'"}
     changed = json.dumps(nb).replace(f"{plain_markdown.PLACEHOLDER}</span>", "42</span>")
     changed = re.sub(r'(<span class=\\"glued\\"[^>]*>)[^<]*', r"\g<1>7", changed)
@@ -73,7 +73,7 @@ def test_check_masks_the_glued_values():
 
 def test_generate_takes_values_from_the_build_then_the_notebook_else_fails(tmp_path, monkeypatch):
     chapter, _ = glued_chapter()
-    keys = sorted(plain_markdown.glue_keys(chapter.read_text(encoding="utf-8")))
+    keys = sorted(notebooks.pasted_keys(chapter))
     target = tmp_path / "nb.ipynb"
     monkeypatch.setattr(notebooks, "chapters", lambda: [chapter])
     monkeypatch.setattr(notebooks, "notebook_path", lambda c: target)

@@ -284,15 +284,25 @@ def out_of_date() -> list[str]:
     return problems
 
 
+def pasted_keys(chapter: Path) -> set[str]:
+    """The glued keys ``chapter`` pastes: in its markdown and in its figures' captions."""
+    texts = []
+    for cell in freshness.read_chapter(chapter).cells:
+        if cell.cell_type == "markdown":
+            texts.append(cell.source)
+        metadata = cell.metadata.get("mystnb", {})
+        texts.append(metadata.get("figure", {}).get("caption", ""))
+        texts.append(metadata.get("image", {}).get("alt", ""))
+    return set().union(*(plain_markdown.glue_keys(text) for text in texts))
+
+
 def unbuilt_values() -> dict[str, list[str]]:
     """The glued keys each committed notebook shows as a placeholder (no build held them)."""
     found = {}
     for chapter in chapters():
         path = notebook_path(chapter)
         if path.is_file():
-            source = "\n".join(c.source for c in freshness.read_chapter(chapter).cells
-                                if c.cell_type == "markdown")  # fmt: skip
-            missing = sorted(plain_markdown.glue_keys(source) - set(committed_glue(chapter)))
+            missing = sorted(pasted_keys(chapter) - set(committed_glue(chapter)))
             if missing:
                 found[path.relative_to(REPO_ROOT).as_posix()] = missing
     return found

@@ -131,15 +131,18 @@ def index_page(book: Book, docname: str, text: str, cells: list[Any] | None = No
             title = heading.group("title") if heading else match.group("label")
             book.targets[match.group("label")] = Target(docname, match.group("label"), title)
     for name, argument, options in _directives(text):
-        label = options.get("label", "")
-        if name == "exercise" and label:
+        # an unlabelled one is numbered too (under a key no role can name)
+        label = options.get("label") or f"{docname}:{name}:{len(book.exercises) + len(book.proofs)}"
+        if "nonumber" in options:
+            continue
+        if name == "exercise":
             number = EXERCISE_FORMAT % (len(book.exercises) + 1)
             book.exercises[label] = f"{number} ({argument})" if argument else number
             book.targets[label] = Target(docname, label, number)
-        elif name.startswith("prf:") and name != "prf:proof" and label:
-            kind = name.removeprefix("prf:")
-            count = 1 + sum(1 for t in book.proofs.values() if t.text.startswith(kind.title()))
-            book.proofs[label] = Target(docname, label, f"{kind.title()} {count}")
+        elif name.startswith("prf:") and name != "prf:proof":
+            kind = name.removeprefix("prf:").title()
+            count = 1 + sum(1 for t in book.proofs.values() if t.text.split()[0] == kind)
+            book.proofs[label] = Target(docname, label, f"{kind} {count}")
         elif name == "bibliography":
             book.bibliography_page = docname
     for match in _LABELLED_MATH.finditer(text):
@@ -355,7 +358,7 @@ class Converter:
         return _quote(f"**{title}**\n\n{self.body(block.body)}")
 
     def _exercise_title(self, label: str) -> str:
-        return self.book.exercises.get(label, "the exercise")
+        return self.book.exercises.get(label, "Exercise")
 
     def _dir_exercise(self, block: Directive) -> str:
         label = block.options.get("label", "")
@@ -382,7 +385,7 @@ class Converter:
 
     def _dir_prf_theorem(self, block: Directive) -> str:
         label = block.options.get("label", "")
-        name = self.book.proofs[label].text if label else "Theorem"
+        name = self.book.proofs[label].text if label in self.book.proofs else "Theorem"
         title = f" ({self.inline(block.argument)})" if block.argument else ""
         quote = _quote(f"**{name}**{title}\n\n{self.body(block.body)}")
         return f'<a id="{label}"></a>\n\n{quote}' if label else quote
@@ -430,8 +433,9 @@ class Converter:
         if label not in table:
             raise ValueError(f"{self.chapter.name}: {{{role}}} to unknown label {label!r}")
         target = table[label]
-        text = explicit.group("text").replace("%s", target.text.split()[-1]) if explicit \
-            else target.text  # fmt: skip
+        number = target.text.split()[-1]
+        text = explicit.group("text").replace("%s", number).replace("{number}", number) \
+            if explicit else target.text  # fmt: skip
         return f"[{self.inline(text)}]({self.book.url(target.page, target.anchor)})"
 
     def _role_ref(self, content: str) -> str:
@@ -581,11 +585,34 @@ def myst_leftovers(markdown: str) -> list[str]:
     return found
 
 
+def _prose(text: str) -> Iterator[str]:
+    """The MyST ``text`` outside code, in pieces: directives' arguments and bodies included,
+    ordinary fenced code blocks left out."""
+    for block in split_blocks(text):
+        if isinstance(block, Directive):
+            yield block.argument
+            yield from _prose(block.body)
+            continue
+        chunk: list[str] = []
+        fence = None
+        for line in block.split("\n"):
+            match = _FENCE.match(line)
+            if fence is None and match:
+                yield "\n".join(chunk)
+                chunk, fence = [], match.group("fence")
+            elif fence is not None:
+                fence = None if _closes(line, fence) else fence
+            else:
+                chunk.append(line)
+        yield "\n".join(chunk)
+
+
 def glue_keys(text: str) -> set[str]:
-    """The keys a chapter's text pastes with ``{glue:text}``."""
+    """The keys MyST ``text`` pastes with ``{glue:text}`` (outside code)."""
     keys = set()
-    for match in _INLINE.finditer(text):
-        if match.group("role") == "glue:text":
-            content = match.group("content")
-            keys.add(content.rsplit(":", 1)[0] if ":" in content else content)
+    for piece in _prose(text):
+        for match in _INLINE.finditer(piece):
+            if match.group("role") == "glue:text":
+                content = match.group("content")
+                keys.add(content.rsplit(":", 1)[0] if ":" in content else content)
     return keys
