@@ -253,16 +253,23 @@ def generate(builds: list[Path] | None = None, allow_missing: bool = False) -> l
     from the newest build of each chapter (``builds``, else ``build_folders``), else from the
     committed notebook; ``MissingGlueError`` if neither has one, unless ``allow_missing``
     (then the value is a placeholder, which ``unbuilt_values`` reports)."""
-    written = []
+    written, expected, missing = [], set(), []
     for chapter in chapters():
         path = notebook_path(chapter)
+        expected.add(path)
         values = committed_glue(chapter) | built_glue(chapter, builds)
-        text = student_notebook(chapter, values, strict=not allow_missing)
+        try:
+            text = student_notebook(chapter, values, strict=not allow_missing)
+        except MissingGlueError as error:  # the others are still written
+            missing.append(str(error))
+            continue
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
         written.append(path)
-    for stale in committed_notebooks() - set(written):
+    for stale in committed_notebooks() - expected:
         stale.unlink()
+    if missing:
+        raise MissingGlueError("\n".join(missing))
     return written
 
 
