@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-GLUE_TITLE = "value computed when the book was built; your run prints its own below"
+GLUE_TITLE = "value computed when the book was built; running the cells computes your own"
 PLACEHOLDER = "…"  # a glued value not known (``execute``, before any build; masked by checks)
 # Sphinx's default numfig_format (the book sets none) and the extensions' own formats
 FIGURE_FORMAT = "Fig. %s"
