@@ -114,3 +114,21 @@ def test_notebooks_for_execution_need_no_build():
 def test_make_book_regenerates_the_notebooks_after_the_build():
     recipe = (REPO_ROOT / "Makefile").read_text().split("\nbook:", 1)[1].split("\n\n", 1)[0]
     assert recipe.index("build_book.py build") < recipe.index("notebooks.py generate")
+
+
+def test_generate_writes_the_chapters_it_can_before_failing(tmp_path, monkeypatch):
+    glued = [c for c in notebooks.chapters() if notebooks.pasted_keys(c)][:2]
+    assert len(glued) == 2
+    monkeypatch.setattr(notebooks, "chapters", lambda: glued)
+    monkeypatch.setattr(notebooks, "notebook_path", lambda c: tmp_path / f"{c.stem}.ipynb")
+    monkeypatch.setattr(notebooks, "committed_notebooks", lambda: set())
+    build = tmp_path / "build"
+    second = glued[1]
+    glue_file = build / "jupyter_execute" / f"{notebooks.docname(second)}.glue.json"
+    glue_file.parent.mkdir(parents=True)
+    glue_file.write_text(json.dumps({k: {"data": {"text/plain": "1"}}
+                                     for k in notebooks.pasted_keys(second)}))  # fmt: skip
+    with pytest.raises(notebooks.MissingGlueError, match=glued[0].name):
+        notebooks.generate([build])
+    assert not (tmp_path / f"{glued[0].stem}.ipynb").exists()
+    assert (tmp_path / f"{second.stem}.ipynb").is_file()
