@@ -36,6 +36,8 @@ $(BIN)/.installed: requirements.txt code/pyproject.toml
 book: $(BIN)/.installed
 	$(BIN)/python book/tools/notebooks.py execute
 	$(BIN)/python book/tools/build_book.py build . $(JB_FLAGS)
+	@# the student notebooks show the values this build computed (commit them if they changed)
+	$(BIN)/python book/tools/notebooks.py generate
 	@if [ -n "$$COURSE_CHROMIUM" ] || command -v chromium >/dev/null \
 		|| command -v chromium-browser >/dev/null; then $(MAKE) --no-print-directory pdf; \
 	else echo "No Chromium, so no PDF of the book (apt-get install chromium, then make pdf)"; fi
@@ -45,6 +47,7 @@ serve:
 	@test -f $(SITE)/index.html || { echo "no site yet: run make book first"; exit 1; }
 	$(BIN)/python book/tools/serve.py $(SITE) --port $(PORT)
 
+# Regenerate the student notebooks (values glued by the last build, else the committed ones)
 notebooks: $(BIN)/.installed
 	$(BIN)/python book/tools/notebooks.py generate
 

@@ -234,3 +234,45 @@ def test_the_build_reused_the_notebook_executions():
         record = freshness.matching_record(cache, chapter)
         assert record is not None, f"{chapter.name} has no cached execution"
         assert record.data.get("executed_by") == "nbmake", f"{chapter.name} was executed twice"
+
+
+# ---------------------------------------------------------------- the student notebooks' numbers
+
+_SITE_FIGURE = re.compile(
+    r'<figure[^>]*\bid="(?P<id>[^"]+)"(?:(?!</figure>).)*?'
+    r'<span class="caption-number">(?P<number>[^<]+?)\s*</span>',
+    re.S,
+)
+_SITE_BOX = re.compile(
+    r'<div class="(?:exercise|proof [a-z]+) admonition" id="(?P<id>[^"]+)">\s*'
+    r'<p class="admonition-title"><span class="caption-number">(?P<number>[^<]+?)\s*</span>'
+)
+
+
+def site_numbers(page: str) -> dict[str, str]:
+    """The numbers a built page shows: figure, exercise and theorem ids -> "Fig. 3" etc."""
+    found = {m["id"]: m["number"] for m in _SITE_FIGURE.finditer(page)}
+    return found | {m["id"]: m["number"] for m in _SITE_BOX.finditer(page)}
+
+
+def test_site_numbers_are_read_from_a_page():
+    page = (
+        '<figure class="align-default" id="fig-a"><img src="x.png"/><figcaption><p>'
+        '<span class="caption-number">Fig. 7 </span><span class="caption-text">A'
+        '</span></p></figcaption></figure><div class="exercise admonition" id="ex-a">\n'
+        '<p class="admonition-title"><span class="caption-number">Exercise 2 </span> (T)</p>'
+    )
+    assert site_numbers(page) == {"fig-a": "Fig. 7", "ex-a": "Exercise 2"}
+
+
+def test_student_notebooks_number_as_the_site_does(site):
+    """The student notebooks (book/tools/plain_markdown.py) number figures, exercises and
+    theorems as the built site does: through the whole book, in reading order."""
+    book = notebooks.book_index()
+    ours = {label: t.text for table in (book.figures, book.proofs) for label, t in table.items()}
+    ours |= {label: text.partition(" (")[0] for label, text in book.exercises.items()}
+    shown: dict[str, str] = {}
+    for chapter in notebooks.chapters():
+        page = site / f"{notebooks.docname(chapter)}.html"
+        shown |= site_numbers(page.read_text(encoding="utf-8"))
+    assert shown and {label: ours.get(label) for label in shown} == shown

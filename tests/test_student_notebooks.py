@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import nbformat
+import plain_markdown
 import pytest
 from layout import REPO_ROOT
 
@@ -58,3 +62,93 @@ def test_a_failed_execution_still_names_the_chapters_that_ran_cleanly(tmp_path):
     assert result.returncode == 1, result.stdout
     assert notebooks.passed_notebooks(report) == {"good.ipynb"}
     assert notebooks.passed_notebooks(tmp_path / "missing.xml") == set()
+
+
+# ---------------------------------------------------------------- glued values
+
+
+def glued_chapter():
+    """A chapter that pastes values, with its committed notebook's text."""
+    for chapter in notebooks.chapters():
+        if notebooks.pasted_keys(chapter):
+            return chapter, notebooks.notebook_path(chapter).read_text(encoding="utf-8")
+    raise AssertionError("no chapter pastes a glued value")
+
+
+def test_check_masks_the_glued_values():
+    """A fresh clone has no build: the committed values are not compared, all else is."""
+    chapter, text = glued_chapter()
+    nb = json.loads(text)
+    key = sorted(notebooks.pasted_keys(chapter))[0]
+    nb["metadata"]["course"]["glued"] = {key: "'another value'"}
+    changed = json.dumps(nb).replace(f"{plain_markdown.PLACEHOLDER}</span>", "42</span>")
+    changed = re.sub(r'(<span class=\\"glued\\"[^>]*>)[^<]*', r"\g<1>7", changed)
+    assert changed != json.dumps(nb)
+    assert notebooks.masked(changed) == notebooks.masked(text)
+    edited = json.loads(text)
+    markdown = next(c for c in edited["cells"] if c["cell_type"] == "markdown" and c["source"])
+    markdown["source"] = ["An edited sentence."]
+    assert notebooks.masked(json.dumps(edited)) != notebooks.masked(text)
+
+
+def test_generate_takes_values_from_the_build_then_the_notebook_else_fails(tmp_path, monkeypatch):
+    chapter, _ = glued_chapter()
+    keys = sorted(notebooks.pasted_keys(chapter))
+    target = tmp_path / "nb.ipynb"
+    monkeypatch.setattr(notebooks, "chapters", lambda: [chapter])
+    monkeypatch.setattr(notebooks, "notebook_path", lambda c: target)
+    monkeypatch.setattr(notebooks, "committed_notebooks", lambda: set())
+    build = tmp_path / "build"
+    glue_file = build / "jupyter_execute" / f"{notebooks.docname(chapter)}.glue.json"
+    glue_file.parent.mkdir(parents=True)
+
+    def write_build(values):
+        glue_file.write_text(json.dumps(
+            {k: {"data": {"text/plain": v}, "metadata": {}} for k, v in values.items()}
+        ))  # fmt: skip
+
+    write_build({key: "1" for key in keys[1:]})  # the build lacks the first key
+    with pytest.raises(notebooks.MissingGlueError, match="make book"):
+        notebooks.generate([build])
+    assert not target.exists()
+    write_build({key: "1" for key in keys})
+    notebooks.generate([build])
+    assert notebooks.committed_glue(chapter) == {key: "1" for key in keys}
+    write_build({keys[0]: "2"})  # a later build of part: the rest is carried over
+    notebooks.generate([build])
+    assert notebooks.committed_glue(chapter) == {key: "2" if key == keys[0] else "1"
+                                                 for key in keys}  # fmt: skip
+    glue_file.unlink()
+    notebooks.generate([build])  # no build at all: the committed values stay
+    assert notebooks.committed_glue(chapter)[keys[0]] == "2"
+
+
+def test_notebooks_for_execution_need_no_build():
+    chapter, _ = glued_chapter()
+    text = notebooks.student_notebook(chapter, {})
+    assert f"{plain_markdown.PLACEHOLDER}</span>" in text
+    with pytest.raises(notebooks.MissingGlueError):
+        notebooks.student_notebook(chapter, {}, strict=True)
+
+
+def test_make_book_regenerates_the_notebooks_after_the_build():
+    recipe = (REPO_ROOT / "Makefile").read_text().split("\nbook:", 1)[1].split("\n\n", 1)[0]
+    assert recipe.index("build_book.py build") < recipe.index("notebooks.py generate")
+
+
+def test_generate_writes_the_chapters_it_can_before_failing(tmp_path, monkeypatch):
+    glued = [c for c in notebooks.chapters() if notebooks.pasted_keys(c)][:2]
+    assert len(glued) == 2
+    monkeypatch.setattr(notebooks, "chapters", lambda: glued)
+    monkeypatch.setattr(notebooks, "notebook_path", lambda c: tmp_path / f"{c.stem}.ipynb")
+    monkeypatch.setattr(notebooks, "committed_notebooks", lambda: set())
+    build = tmp_path / "build"
+    second = glued[1]
+    glue_file = build / "jupyter_execute" / f"{notebooks.docname(second)}.glue.json"
+    glue_file.parent.mkdir(parents=True)
+    glue_file.write_text(json.dumps({k: {"data": {"text/plain": "1"}}
+                                     for k in notebooks.pasted_keys(second)}))  # fmt: skip
+    with pytest.raises(notebooks.MissingGlueError, match=glued[0].name):
+        notebooks.generate([build])
+    assert not (tmp_path / f"{glued[0].stem}.ipynb").exists()
+    assert (tmp_path / f"{second.stem}.ipynb").is_file()

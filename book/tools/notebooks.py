@@ -1,6 +1,8 @@
 """Student notebooks: generate them from the chapters, check them, and cache their execution.
 
     python book/tools/notebooks.py generate      # write book/<chapter>.ipynb
+    python book/tools/notebooks.py generate --build DIR   # glued values from that build too
+    python book/tools/notebooks.py generate --allow-missing  # "…" for values never built
     python book/tools/notebooks.py check         # fail if any is missing or out of date
     python book/tools/notebooks.py import DIR    # cache executed copies in DIR for the build
     python book/tools/notebooks.py execute       # execute the chapters whose cache is stale
@@ -8,19 +10,40 @@
 
 The chapters (``book/*.md``) are the only sources. Each generated notebook holds the chapter's
 cells, preceded by one set-up cell that installs the course package when it is missing
-(Colab), and is never edited by hand.
+(Colab) and one markdown cell defining the book's TeX macros, and is never edited by hand.
 
 ``execute`` is how both ``make book`` and ``make test`` run chapters: each as its student
 notebook in a fresh kernel (pytest with nbmake), two at a time by default, each kernel limited
 to one thread so that they do not fight over the cores and so that a chapter computes the same
 numbers however many run beside it (``freshness.EXECUTION_ENV``). The outputs are then stored in the
 execution cache, which the book build shows without executing anything again.
+
+The markdown cells are plain Jupyter Markdown (``plain_markdown``), so that a student on Colab
+reads what the page shows. Glued values (``{glue:text}``) are the one part that needs a build:
+
+- ``generate`` takes each value from the newest build that holds the chapter's glue file
+  (``_build/jupyter_execute/book/<chapter>.glue.json`` of ``make book``, or the folder of
+  ``pagebook.py``'s build, ``_build/pages/<chapter>/_build``; ``--build DIR`` names others),
+  else carries over the value stored in the committed notebook (its metadata
+  ``course.glued``, the raw text/plain of every key it pastes); a key in neither fails with
+  a message to run ``make book`` (``--allow-missing`` writes a placeholder instead, for a
+  branch whose chapters were not all built; ``check`` notes them). ``make book`` regenerates
+  the notebooks after its build, so an author's build refreshes the values.
+- ``check`` (and the tests) need no build: they compare the committed notebook with the one
+  generated from the chapter with the glued values masked (the span contents and
+  ``course.glued``); a pasted key the committed notebook has no value for is noted, not
+  failed (values are the build's business).
+- ``execute`` writes notebooks for nbmake before any build: a value it does not know is a
+  placeholder (markdown does not affect execution, and the cache takes code cells only).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -35,6 +58,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))  # the bui
 
 import layout  # noqa: E402
 import nbformat  # noqa: E402
+import plain_markdown  # noqa: E402
 import yaml  # noqa: E402
 from layout import REPO_ROOT  # noqa: E402
 
@@ -43,6 +67,8 @@ import freshness  # noqa: E402
 SETUP_CELLS = 1
 CACHE = REPO_ROOT / "_build" / ".jupyter_cache"
 EXECUTED = REPO_ROOT / ".executed"  # nbmake skips any path through a folder named _build
+BUILD = REPO_ROOT / "_build"  # make book's build folder; pagebook.py builds in BUILD/pages/<name>
+GLUED_SPAN = re.compile(r'(<span class="glued"[^>]*>)(.*?)(</span>)', re.S)
 INSTALL_TEMPLATE = """\
 # Colab and other fresh environments: install the course package when it is missing.
 # Where it is already installed (your own machine, Binder), only the thread setting acts:
@@ -73,20 +99,116 @@ def chapters() -> list[Path]:
     return [path for path in sources if freshness.is_notebook_source(path)]
 
 
-def student_notebook(chapter: Path) -> str:
-    """The text of ``chapter``'s student notebook (deterministic, so it can be checked)."""
+class MissingGlueError(ValueError):
+    """A chapter pastes values that neither a build nor its committed notebook holds."""
+
+
+@functools.lru_cache(maxsize=1)
+def book_index() -> plain_markdown.Book:
+    """The whole book's labels, numbers and bibliography, from the sources (no build)."""
+    import pybtex.database
+
+    config = book_config()
+    tex = config["sphinx"]["config"].get("mathjax3_config", {}).get("tex", {})
+    book = plain_markdown.Book(
+        baseurl=config["html"]["baseurl"],
+        repository=config["repository"]["url"],
+        branch=config["repository"]["branch"],
+        macros=dict(tex.get("macros", {})),
+    )
+    for page in layout.read_toc():
+        path = page.source()
+        if freshness.is_notebook_source(path):
+            nb = freshness.read_chapter(path)
+            text = "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+            plain_markdown.index_page(book, page.docname, text, nb.cells)
+        elif path.is_file():
+            plain_markdown.index_page(book, page.docname, path.read_text(encoding="utf-8"))
+    entries = pybtex.database.BibliographyData()
+    for bibfile in config.get("bibtex_bibfiles", []):
+        for key, entry in pybtex.database.parse_file(REPO_ROOT / bibfile).entries.items():
+            entries.add_entry(key, entry)
+    book.bibliography = entries
+    return book
+
+
+def docname(chapter: Path) -> str:
+    return chapter.resolve().relative_to(REPO_ROOT).with_suffix("").as_posix()
+
+
+def build_folders(chapter: Path) -> list[Path]:
+    """The build folders that may hold ``chapter``'s glue file: the book's and its page's."""
+    return [BUILD, BUILD / "pages" / chapter.stem / "_build"]
+
+
+def built_glue(chapter: Path, builds: list[Path] | None = None) -> dict[str, str]:
+    """The glued values (raw text/plain) of the newest build of ``chapter``, {} if none."""
+    name = f"{docname(chapter)}.glue.json"
+    files = [b / "jupyter_execute" / name for b in builds or build_folders(chapter)]
+    found = [f for f in files if f.is_file()]
+    if not found:
+        return {}
+    glued = json.loads(max(found, key=lambda f: f.stat().st_mtime).read_text(encoding="utf-8"))
+    return {key: out["data"]["text/plain"] for key, out in glued.items()
+            if "text/plain" in out.get("data", {})}  # fmt: skip
+
+
+def committed_glue(chapter: Path) -> dict[str, str]:
+    """The glued values stored in ``chapter``'s committed notebook, {} if none."""
+    path = notebook_path(chapter)
+    if not path.is_file():
+        return {}
+    metadata = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    return dict(metadata.get("course", {}).get("glued", {}))
+
+
+def student_notebook(
+    chapter: Path, values: dict[str, str] | None = None, strict: bool = False
+) -> str:
+    """The text of ``chapter``'s student notebook (deterministic, so it can be checked).
+
+    ``values`` are the glued values to show (raw text/plain by key); one the chapter pastes
+    but ``values`` lacks raises ``MissingGlueError`` when ``strict``, else shows a placeholder.
+    """
+    values = {} if values is None else values
     repository = book_config()["repository"]
     source = freshness.read_chapter(chapter)
+    book = book_index()
+    used: dict[str, str] = {}
+    missing: set[str] = set()
+
+    def glue(key: str) -> str | None:
+        if key in values:
+            used[key] = values[key]
+            return values[key]
+        missing.add(key)
+        return None
+
+    converter = plain_markdown.Converter(book, chapter.resolve(), REPO_ROOT, glue)
     install = INSTALL_TEMPLATE.format(repository=repository["url"], branch=repository["branch"])
     cells = [nbformat.v4.new_code_cell(install)]
+    macros = plain_markdown.macros_cell(book.macros)
+    if macros:
+        cells.append(nbformat.v4.new_markdown_cell(macros))
     for cell in source.cells:
         if cell.cell_type == "code":
-            new = nbformat.v4.new_code_cell(cell.source, metadata=dict(cell.metadata))
+            cells.append(nbformat.v4.new_code_cell(cell.source, metadata=dict(cell.metadata)))
+            caption = converter.figure_caption(cell)
+            if caption:
+                cells.append(nbformat.v4.new_markdown_cell(caption))
         elif cell.cell_type == "markdown":
-            new = nbformat.v4.new_markdown_cell(cell.source, metadata=dict(cell.metadata))
+            text = converter.markdown(cell.source)
+            if text.strip():
+                cells.append(nbformat.v4.new_markdown_cell(text, metadata=dict(cell.metadata)))
         else:
-            new = nbformat.v4.new_raw_cell(cell.source, metadata=dict(cell.metadata))
-        cells.append(new)
+            cells.append(nbformat.v4.new_raw_cell(cell.source, metadata=dict(cell.metadata)))
+    if strict and missing:
+        raise MissingGlueError(
+            f"{chapter.name} pastes {len(missing)} value(s) that no build and not the committed "
+            f"notebook holds ({', '.join(sorted(missing)[:5])}...): run `make book` (or "
+            f"`python book/tools/pagebook.py {chapter.relative_to(REPO_ROOT)}`), then "
+            "`make notebooks`"
+        )
     for index, cell in enumerate(cells):
         cell["id"] = f"cell-{index:03d}"
     nb = nbformat.v4.new_notebook(
@@ -97,11 +219,22 @@ def student_notebook(chapter: Path) -> str:
             "course": {
                 "generated_from": chapter.relative_to(REPO_ROOT).as_posix(),
                 "note": "Generated by book/tools/notebooks.py; edit the .md, not this file.",
+                "glued": dict(sorted(used.items())),
             },
         },
     )
     nbformat.validate(nb)
     return nbformat.writes(nb) + "\n"
+
+
+def masked(text: str) -> str:
+    """A student notebook's text with the build-dependent parts (glued values) masked."""
+    nb = nbformat.reads(text, as_version=4)
+    nb.metadata.get("course", {}).pop("glued", None)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = GLUED_SPAN.sub(rf"\1{plain_markdown.PLACEHOLDER}\3", cell.source)
+    return nbformat.writes(nb)
 
 
 def notebook_path(chapter: Path) -> Path:
@@ -115,32 +248,71 @@ def committed_notebooks() -> set[Path]:
     return {path for chapter in chapters() for path in chapter.parent.glob("*.ipynb")}
 
 
-def generate() -> list[Path]:
-    """Write every student notebook and delete those whose chapter is gone."""
-    written = []
+def generate(builds: list[Path] | None = None, allow_missing: bool = False) -> list[Path]:
+    """Write every student notebook and delete those whose chapter is gone. Glued values come
+    from the newest build of each chapter (``builds``, else ``build_folders``), else from the
+    committed notebook; ``MissingGlueError`` if neither has one, unless ``allow_missing``
+    (then the value is a placeholder, which ``unbuilt_values`` reports)."""
+    written, expected, missing = [], set(), []
     for chapter in chapters():
         path = notebook_path(chapter)
-        text = student_notebook(chapter)
+        expected.add(path)
+        values = committed_glue(chapter) | built_glue(chapter, builds)
+        try:
+            text = student_notebook(chapter, values, strict=not allow_missing)
+        except MissingGlueError as error:  # the others are still written
+            missing.append(str(error))
+            continue
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
         written.append(path)
-    for stale in committed_notebooks() - set(written):
+    for stale in committed_notebooks() - expected:
         stale.unlink()
+    if missing:
+        raise MissingGlueError("\n".join(missing))
     return written
 
 
 def out_of_date() -> list[str]:
-    """Problems with the committed student notebooks (empty when all are in sync)."""
+    """Problems with the committed student notebooks (empty when all are in sync), glued
+    values masked: no build is needed."""
     problems = []
     expected = {notebook_path(c): c for c in chapters()}
     for path, chapter in expected.items():
+        name = path.relative_to(REPO_ROOT)
         if not path.is_file():
-            problems.append(f"{path.relative_to(REPO_ROOT)} is missing")
-        elif path.read_text(encoding="utf-8") != student_notebook(chapter):
-            problems.append(f"{path.relative_to(REPO_ROOT)} is out of date with {chapter.name}")
+            problems.append(f"{name} is missing")
+            continue
+        fresh = student_notebook(chapter, committed_glue(chapter))
+        if masked(path.read_text(encoding="utf-8")) != masked(fresh):
+            problems.append(f"{name} is out of date with {chapter.name}")
     for path in committed_notebooks() - set(expected):
         problems.append(f"{path.relative_to(REPO_ROOT)} has no chapter")
     return problems
+
+
+def pasted_keys(chapter: Path) -> set[str]:
+    """The glued keys ``chapter`` pastes: in its markdown and in its figures' captions."""
+    texts = []
+    for cell in freshness.read_chapter(chapter).cells:
+        if cell.cell_type == "markdown":
+            texts.append(cell.source)
+        metadata = cell.metadata.get("mystnb", {})
+        texts.append(metadata.get("figure", {}).get("caption", ""))
+        texts.append(metadata.get("image", {}).get("alt", ""))
+    return set().union(*(plain_markdown.glue_keys(text) for text in texts))
+
+
+def unbuilt_values() -> dict[str, list[str]]:
+    """The glued keys each committed notebook shows as a placeholder (no build held them)."""
+    found = {}
+    for chapter in chapters():
+        path = notebook_path(chapter)
+        if path.is_file():
+            missing = sorted(pasted_keys(chapter) - set(committed_glue(chapter)))
+            if missing:
+                found[path.relative_to(REPO_ROOT).as_posix()] = missing
+    return found
 
 
 def import_all(
@@ -188,7 +360,8 @@ def execute(
     paths = []
     for chapter in by_expected_time(todo, cache_path):
         path = executed_dir / freshness.executed_name(chapter)
-        path.write_text(student_notebook(chapter), encoding="utf-8")
+        # glued values are not needed to execute: those the build has not made are placeholders
+        path.write_text(student_notebook(chapter, committed_glue(chapter)), encoding="utf-8")
         freshness.clear_side_files(chapter)  # the run writes its own
         paths.append(str(path))
     workers = min(jobs, len(paths))
@@ -230,7 +403,15 @@ def passed_notebooks(report: Path) -> set[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("generate")
+    generator = sub.add_parser("generate")
+    generator.add_argument(
+        "--allow-missing", action="store_true",
+        help="write a placeholder for a glued value no build holds (instead of failing)",
+    )
+    generator.add_argument(
+        "--build", type=Path, action="append",
+        help="a build folder (holding jupyter_execute/) to take glued values from; repeatable",
+    )
     sub.add_parser("check")
     importer = sub.add_parser("import")
     importer.add_argument("executed_dir", type=Path)
@@ -241,10 +422,19 @@ def main(argv: list[str] | None = None) -> int:
     runner.add_argument("--cache", type=Path, default=CACHE)
     args = parser.parse_args(argv)
     if args.command == "generate":
-        for path in generate():
+        try:
+            builds = [b.resolve() for b in args.build] if args.build else None
+            written = generate(builds, allow_missing=args.allow_missing)
+        except MissingGlueError as error:
+            print(error, file=sys.stderr)
+            return 1
+        for path in written:
             print(f"wrote {path.relative_to(REPO_ROOT)}")
     elif args.command == "check":
         problems = out_of_date()
+        for name, keys in unbuilt_values().items():
+            print(f"note: {name} shows no built value for {len(keys)} glued key(s) "
+                  "(make book, then make notebooks, fills them in)", file=sys.stderr)
         for problem in problems:
             print(problem, file=sys.stderr)
         if problems:
