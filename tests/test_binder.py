@@ -47,6 +47,7 @@ def jupyter_server(tmp_path):
             "--allow-root",
             f"--IdentityProvider.token={token}",
             f"--ServerApp.root_dir={REPO_ROOT}",
+            f"--FileCheckpoints.root_dir={tmp_path / 'checkpoints'}",  # not beside the chapters
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -78,3 +79,42 @@ def test_chapter_markdown_opens_as_a_notebook(jupyter_server):
     cells = model["content"]["cells"]
     code = [c for c in cells if c["cell_type"] == "code"]
     assert code and "from course.notebook import setup" in "".join(c["source"] for c in code)
+
+
+BINDER_CHAPTER = "book/prereq-linear"  # an admonition with maths, then an imports cell that prints
+
+
+@pytest.mark.site
+def test_the_binder_link_opens_a_rendered_notebook_that_runs(jupyter_server, browser):
+    """JupyterLab, from this environment (Binder installs the same requirements), opens the
+    chapter by the path of the site's Binder link (``lab/tree/<chapter>.ipynb``, checked in
+    test_browser.py): a notebook, not an editor, with its Markdown rendered, that runs."""
+    from browser import REPORTS
+
+    base, token = jupyter_server
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    try:
+        page.goto(f"{base}/lab/tree/{BINDER_CHAPTER}.ipynb?token={token}", timeout=120_000)
+        page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=120_000)
+        assert page.locator(".jp-FileEditor").count() == 0, "the chapter opened as text"
+        # the learning goals: an admonition, rendered as a quote block, with typeset maths
+        goals = page.locator(".jp-RenderedMarkdown blockquote").filter(has_text="Learning goals")
+        goals.locator("mjx-container").first.wait_for(timeout=60_000)
+        markdown = "\n".join(page.locator(".jp-RenderedMarkdown").all_inner_texts())
+        assert "{admonition}" not in markdown and "{glue" not in markdown, "raw MyST shown"
+        idle = ".jp-Notebook-ExecutionIndicator[data-status='idle']"
+        page.wait_for_selector(idle, timeout=120_000)  # the kernel has started
+        code_cells = page.locator(".jp-CodeCell")
+        for index in (0, 1):  # the install cell, then the chapter's imports and set-up
+            code_cells.nth(index).locator(".jp-InputArea-editor").click()
+            page.keyboard.press("Control+Enter")
+        output = code_cells.nth(1).locator(".jp-OutputArea-output")
+        output.filter(has_text="running on").wait_for(timeout=180_000)
+        news = page.get_by_role("button", name="No")  # JupyterLab's question about its news
+        if news.count():
+            news.first.click()
+        output.first.scroll_into_view_if_needed()
+        REPORTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(REPORTS / "binder-jupyterlab.png"))
+    finally:
+        page.close()
