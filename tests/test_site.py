@@ -276,3 +276,21 @@ def test_student_notebooks_number_as_the_site_does(site):
         page = site / f"{notebooks.docname(chapter)}.html"
         shown |= site_numbers(page.read_text(encoding="utf-8"))
     assert shown and {label: ours.get(label) for label in shown} == shown
+
+
+def test_each_chapter_offers_its_notebook_with_this_builds_values(site):
+    """The download menu links the chapter's student notebook, written into the site by the
+    build: valid, the chapter's code cells, and every glued value filled in."""
+    import plain_markdown
+
+    for chapter in notebooks.chapters():
+        name = chapter.stem
+        page = (site / "book" / f"{name}.html").read_text(encoding="utf-8")
+        assert f'href="../notebooks/{name}.ipynb"' in page, f"{name}: no notebook download"
+        nb = nbformat.read(site / "notebooks" / f"{name}.ipynb", as_version=4)
+        nbformat.validate(nb)
+        committed = nbformat.read(notebooks.notebook_path(chapter), as_version=4)
+        code = [c.source for c in nb.cells if c.cell_type == "code"]
+        assert code == [c.source for c in committed.cells if c.cell_type == "code"], name
+        markdown = "".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        assert f"{plain_markdown.PLACEHOLDER}</span>" not in markdown, f"{name}: missing values"

@@ -241,6 +241,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("course_pages")  # page speed and accessibility fixes of the built HTML
     app.setup_extension("course_claims")  # the Execution report's table of checked claims
     app.setup_extension("course_exercises")  # hide_solutions also hides gated solutions
+    app.setup_extension("course_notebooks")  # each chapter's notebook in its download menu
     app.add_config_value("course_package_dir", str(freshness.PACKAGE_DIR), "env")
     app.add_config_value("course_freshness", True, "env")
     app.add_config_value("course_publish_papers", True, "html")
