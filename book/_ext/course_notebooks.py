@@ -71,8 +71,8 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
         return
     build = Path(app.outdir).parent
     folder = Path(app.outdir) / SITE_FOLDER
-    folder.mkdir(parents=True, exist_ok=True)
     for docname, chapter in chapter_notebooks(app).items():
+        folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{Path(docname).name}.ipynb"
         glue_file = build / "jupyter_execute" / f"{docname}.glue.json"
         if _is_current(target, [chapter, glue_file, Path(notebooks.__file__),
