@@ -41,15 +41,7 @@ def test_values_are_shown_to_four_significant_digits(value, shown):
     assert course_claims.format_value(value) == shown
 
 
-BROKEN_PAGE = """---
-jupytext:
-  text_representation:
-    format_name: myst
-kernelspec:
-  name: python3
-  display_name: Python 3
----
-
+BROKEN_PAGE = """
 # A chapter whose result broke
 
 ```{code-cell} ipython3
@@ -68,22 +60,10 @@ The loss fell from {glue:text}`demo_first_loss` to {glue:text}`demo_last_loss`.
 def test_a_broken_result_fails_the_book_build_naming_its_claim(tmp_path):
     """The whole chain: a chapter whose result no longer supports its sentence stops the build
     (warnings and cell errors are errors, as in ``make book``), and the message names the claim."""
-    import subprocess
-    import sys
+    from onepage import build_one_page, built_page
 
-    from layout import REPO_ROOT
-
-    book = tmp_path / "book"
-    book.mkdir()
-    (book / "page.md").write_text(BROKEN_PAGE, encoding="utf-8")
-    (book / "_toc.yml").write_text("format: jb-book\nroot: page\n", encoding="utf-8")
-    (book / "_config.yml").write_text(
-        "title: broken\nexecute:\n  execute_notebooks: force\n"
-        "sphinx:\n  config:\n    nb_execution_raise_on_error: true\n", encoding="utf-8")
-    tool = REPO_ROOT / "book" / "tools" / "build_book.py"
-    result = subprocess.run([sys.executable, str(tool), "build", str(book), "-W", "-n",
-                             "--keep-going"], capture_output=True, text=True, timeout=300)
+    result = build_one_page(tmp_path, BROKEN_PAGE)
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
     assert "claim 'demo_loss_falls' no longer holds: 'Training lowers the loss.'" in output, output
-    assert not (book / "_build" / "html" / "page.html").exists()
+    assert not built_page(tmp_path).exists()

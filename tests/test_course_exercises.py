@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 from layout import REPO_ROOT
+from onepage import build_one_page, built_page
 
-PAGE = """---
-jupytext:
-  text_representation:
-    format_name: myst
-kernelspec:
-  name: python3
-  display_name: Python 3
----
-
+PAGE = """
 # Exercises
 
 ```{exercise}
@@ -52,20 +42,12 @@ After the solutions.
 
 
 def _build_sheet(tmp_path, hide: bool) -> str:
-    book = tmp_path / "book"
-    book.mkdir()
-    (book / "page.md").write_text(PAGE, encoding="utf-8")
-    (book / "_toc.yml").write_text("format: jb-book\nroot: page\n", encoding="utf-8")
-    (book / "_config.yml").write_text(
-        "title: sheet\nexecute:\n  execute_notebooks: force\n"
-        "sphinx:\n  extra_extensions:\n    - sphinx_exercise\n"
-        f"  local_extensions:\n    course_exercises: {REPO_ROOT / 'book' / '_ext'}\n"
-        f"  config:\n    hide_solutions: {hide}\n", encoding="utf-8")
-    tool = REPO_ROOT / "book" / "tools" / "build_book.py"
-    result = subprocess.run([sys.executable, str(tool), "build", str(book), "-W", "-n",
-                             "--keep-going"], capture_output=True, text=True, timeout=300)
+    result = build_one_page(tmp_path, PAGE, (
+        "  extra_extensions:\n    - sphinx_exercise\n"
+        f"  local_extensions:\n    course_exercises: {REPO_ROOT / 'book' / '_ext'}\n"),
+        config_yaml=f"    hide_solutions: {hide}\n")
     assert result.returncode == 0, result.stdout + result.stderr
-    return (book / "_build" / "html" / "page.html").read_text(encoding="utf-8")
+    return built_page(tmp_path).read_text(encoding="utf-8")
 
 
 @pytest.mark.slow
