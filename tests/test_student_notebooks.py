@@ -152,3 +152,56 @@ def test_generate_writes_the_chapters_it_can_before_failing(tmp_path, monkeypatc
         notebooks.generate([build])
     assert not (tmp_path / f"{glued[0].stem}.ipynb").exists()
     assert (tmp_path / f"{second.stem}.ipynb").is_file()
+
+
+@pytest.mark.slow
+def test_a_notebook_installs_the_course_as_its_first_cell_does_and_runs(tmp_path):
+    """A fresh environment without the course package, as on Colab: the notebook's first cell
+    installs it with pip from the repository (here a clone of this checkout, offline), and the
+    chapter then runs top to bottom."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import sysconfig
+    from pathlib import Path
+
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    site = Path(subprocess.run([str(venv / "bin" / "python"), "-c",
+                                "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               capture_output=True, text=True, check=True).stdout.strip())
+    # Python 3.11 seeds setuptools 65, which cannot read the package's PEP 639 licence: use ours
+    for seeded in site.glob("setuptools*"):
+        shutil.rmtree(seeded) if seeded.is_dir() else seeded.unlink()
+    # the course's dependencies (torch, ...) come from this environment, the package does not:
+    # a path listed in a .pth file is not a site directory, so its editable install is not seen
+    (site / "course-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    python = str(venv / "bin" / "python")
+    probe = "import importlib.util; print(importlib.util.find_spec('course') is None)"
+    assert subprocess.run([python, "-c", probe], capture_output=True, text=True,
+                          check=True).stdout.strip() == "True", "course is already importable"
+    clone = tmp_path / "repository"
+    subprocess.run(["git", "clone", "--quiet", str(REPO_ROOT), str(clone)], check=True,
+                   timeout=120)
+    branch = subprocess.run(["git", "-C", str(clone), "rev-parse", "--abbrev-ref", "HEAD"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    chapter = REPO_ROOT / "book" / "how-to-use.md"
+    nb = nbformat.reads(notebooks.student_notebook(chapter), as_version=4)
+    install = notebooks.INSTALL_TEMPLATE.format(repository=f"file://localhost{clone}",
+                                                branch=branch)
+    assert nb.cells[0].source == notebooks.INSTALL_TEMPLATE.format(
+        **{k: notebooks.book_config()["repository"][v] for k, v in
+           (("repository", "url"), ("branch", "branch"))})
+    nb.cells[0].source = install
+    path = tmp_path / "how-to-use.ipynb"
+    nbformat.write(nb, path)
+    env = {**os.environ, "PIP_NO_INDEX": "1", "PIP_NO_BUILD_ISOLATION": "0",
+           "JUPYTER_DATA_DIR": str(tmp_path / "jupyter"), "OMP_NUM_THREADS": "1"}
+    result = subprocess.run([python, "-m", "pytest", "--nbmake", "-p", "no:cacheprovider", "-o",
+                             "addopts=", "--rootdir", str(tmp_path), str(path)], cwd=tmp_path,
+                            env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    installed = subprocess.run([python, "-c", "import course; print(course.__file__)"],
+                               capture_output=True, text=True, check=True).stdout
+    assert installed.startswith(str(site)), installed
