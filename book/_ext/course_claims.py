@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from docutils import nodes
+from layout import glue_file
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util.docutils import SphinxDirective
 
 CLAIM_PREFIX = "claim:"  # as in course.claims (the extension does not import the course)
-GLUE_FOLDER = "jupyter_execute"  # myst-nb's folder of executed notebooks in the build folder
 
 
 class claims_table(nodes.General, nodes.Element):  # noqa: N801 (docutils names nodes so)
@@ -59,8 +59,7 @@ def read_claims(glue_file: Path) -> list[dict[str, Any]]:
 def on_doctree_read(app: Sphinx, doctree: nodes.document) -> None:
     env = app.env
     claims = getattr(env, "course_claims", {})
-    glue_file = Path(app.outdir).parent / GLUE_FOLDER / f"{env.docname}.glue.json"
-    found = read_claims(glue_file)
+    found = read_claims(glue_file(Path(app.outdir).parent, env.docname))
     if found:
         claims[env.docname] = found
     else:

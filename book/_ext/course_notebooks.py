@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from layout import REPO_ROOT
+from layout import REPO_ROOT, glue_file
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
@@ -74,8 +74,7 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
     for docname, chapter in chapter_notebooks(app).items():
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{Path(docname).name}.ipynb"
-        glue_file = build / "jupyter_execute" / f"{docname}.glue.json"
-        if _is_current(target, [chapter, glue_file, Path(notebooks.__file__),
+        if _is_current(target, [chapter, glue_file(build, docname), Path(notebooks.__file__),
                                 Path(notebooks.plain_markdown.__file__)]):
             continue
         try:

@@ -20,6 +20,12 @@ PACKAGE_DIR = REPO_ROOT / "code" / "course"
 STATIC_DIR = REPO_ROOT / "book" / "_static"  # the book's own static files, copied to _static/
 
 
+def glue_file(build: Path, docname: str) -> Path:
+    """Where myst-nb keeps the values page ``docname`` glued, in the build folder ``build``
+    (the folder above the HTML output)."""
+    return build / "jupyter_execute" / f"{docname}.glue.json"
+
+
 @dataclass(frozen=True)
 class Chapter:
     """One page of the book, in ``_toc.yml`` order."""

@@ -143,8 +143,7 @@ def build_folders(chapter: Path) -> list[Path]:
 
 def built_glue(chapter: Path, builds: list[Path] | None = None) -> dict[str, str]:
     """The glued values (raw text/plain) of the newest build of ``chapter``, {} if none."""
-    name = f"{docname(chapter)}.glue.json"
-    files = [b / "jupyter_execute" / name for b in builds or build_folders(chapter)]
+    files = [layout.glue_file(b, docname(chapter)) for b in builds or build_folders(chapter)]
     found = [f for f in files if f.is_file()]
     if not found:
         return {}
