@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import layout
 import nbformat
 import plain_markdown
 import pytest
@@ -205,3 +206,18 @@ def test_a_notebook_installs_the_course_as_its_first_cell_does_and_runs(tmp_path
     installed = subprocess.run([python, "-c", "import course; print(course.__file__)"],
                                capture_output=True, text=True, check=True).stdout
     assert installed.startswith(str(site)), installed
+
+
+def test_a_notebook_is_current_until_a_file_it_is_made_from_changes(tmp_path):
+    import os
+
+    chapter = notebooks.chapters()[0]
+    notebook = tmp_path / "nb.ipynb"
+    assert not notebooks.is_current(notebook, chapter)
+    notebook.write_text(notebooks.student_notebook(chapter, notebooks.committed_glue(chapter)))
+    newest = max(p.stat().st_mtime_ns for p in notebooks.notebook_inputs(chapter) if p.is_file())
+    os.utime(notebook, ns=(newest + 1, newest + 1))
+    assert notebooks.is_current(notebook, chapter)
+    os.utime(notebook, ns=(newest - 1, newest - 1))  # as if an input changed after it
+    assert not notebooks.is_current(notebook, chapter)
+    assert layout.PACKAGE_DIR / "claims.py" in notebooks.notebook_inputs(chapter)

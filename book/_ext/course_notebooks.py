@@ -4,8 +4,8 @@ Each chapter page's download menu links ``notebooks/<chapter>.ipynb`` in the bui
 notebook that ``book/tools/notebooks.py`` generates (plain Jupyter Markdown, the chapter's code
 cells), written when the site is built, so the values it shows are the ones this build computed
 (the committed ``book/<chapter>.ipynb``, which Colab and Binder open, is refreshed by
-``make book`` after the build). A notebook is written again only when its chapter or the
-chapter's glued values changed, so a rebuild without changes writes none. The exercise sheet
+``make book`` after the build). A notebook is written again only when a file it is made from
+changed (``notebooks.is_current``), so a rebuild without changes writes none. The exercise sheet
 (``hide_solutions``) offers no notebooks: they hold the solutions.
 """
 
@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from layout import REPO_ROOT, glue_file
+from layout import REPO_ROOT
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
@@ -58,13 +58,6 @@ def add_notebook_link(app: Sphinx, pagename: str, templatename: str, context: di
     })
 
 
-def _is_current(target: Path, sources: list[Path]) -> bool:
-    if not target.is_file():
-        return False
-    written = target.stat().st_mtime_ns
-    return all(s.stat().st_mtime_ns <= written for s in sources if s.is_file())
-
-
 def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
     """Write each chapter's notebook into the site, with the values of this build."""
     if exception is not None or app.builder.format != "html":
@@ -74,8 +67,7 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
     for docname, chapter in chapter_notebooks(app).items():
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{Path(docname).name}.ipynb"
-        if _is_current(target, [chapter, glue_file(build, docname), Path(notebooks.__file__),
-                                Path(notebooks.plain_markdown.__file__)]):
+        if notebooks.is_current(target, chapter, [build]):
             continue
         try:
             text = notebooks.student_notebook(chapter, notebooks.built_glue(chapter, [build]),

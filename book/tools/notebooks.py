@@ -226,6 +226,30 @@ def student_notebook(
     return nbformat.writes(nb) + "\n"
 
 
+def notebook_inputs(chapter: Path, builds: list[Path] | None = None) -> list[Path]:
+    """Every file ``chapter``'s student notebook is made from: the book's pages (labels and
+    numbers), the course code it includes, the bibliography, the configuration, the generator
+    itself and the chapter's glue files."""
+    pages = [page.source() for page in layout.read_toc()]
+    code = sorted(layout.PACKAGE_DIR.rglob("*.py"))
+    bib = [REPO_ROOT / f for f in book_config().get("bibtex_bibfiles", [])]
+    tools = [Path(__file__), Path(plain_markdown.__file__), layout.CONFIG_FILE, layout.TOC_FILE]
+    glue = [layout.glue_file(b, docname(chapter)) for b in builds or build_folders(chapter)]
+    return pages + code + bib + tools + glue
+
+
+def is_current(notebook: Path, chapter: Path, builds: list[Path] | None = None) -> bool:
+    """Whether ``notebook`` holds every glued value and was written after every file it is
+    made from last changed (then generating it again would write the same text)."""
+    if not notebook.is_file():
+        return False
+    written = notebook.stat().st_mtime_ns
+    if f"{plain_markdown.PLACEHOLDER}</span>" in notebook.read_text(encoding="utf-8"):
+        return False
+    inputs = [p for p in notebook_inputs(chapter, builds) if p.is_file()]
+    return all(p.stat().st_mtime_ns <= written for p in inputs)
+
+
 def masked(text: str) -> str:
     """A student notebook's text with the build-dependent parts (glued values) masked."""
     nb = nbformat.reads(text, as_version=4)
@@ -256,6 +280,9 @@ def generate(builds: list[Path] | None = None, allow_missing: bool = False) -> l
     for chapter in chapters():
         path = notebook_path(chapter)
         expected.add(path)
+        if is_current(path, chapter, builds):  # a rebuild without changes writes nothing
+            written.append(path)
+            continue
         values = committed_glue(chapter) | built_glue(chapter, builds)
         try:
             text = student_notebook(chapter, values, strict=not allow_missing)
@@ -264,6 +291,8 @@ def generate(builds: list[Path] | None = None, allow_missing: bool = False) -> l
             continue
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
+        else:
+            path.touch()  # the same text, now known current (is_current reads its time)
         written.append(path)
     for stale in committed_notebooks() - expected:
         stale.unlink()
