@@ -57,6 +57,32 @@ def test_time_over_sizes_builds_each_call_once():
     assert built == [1, 2, 3] and result.shape == (3,)
 
 
+def test_time_over_sizes_times_in_rounds_and_reports_the_fastest():
+    import time
+
+    order = []
+    delays = iter([0.02, 0.0, 0.0, 0.0])  # the first repeat of size 1 is slowed by "other work"
+
+    def make(n):
+        def call():
+            order.append(n)
+            if n == 1:
+                time.sleep(next(delays))
+
+        return call
+
+    result = time_over_sizes(make, [1, 2], repeats=2, warmup=0)
+    assert order == [1, 2, 1, 2]  # every size once per round, not all repeats of one size first
+    assert result[0] < 0.01  # the slowed repeat is not the one reported
+
+
+def test_time_over_sizes_rejects_bad_arguments():
+    with pytest.raises(ValueError):
+        time_over_sizes(lambda n: lambda: None, [])
+    with pytest.raises(ValueError):
+        time_over_sizes(lambda n: lambda: None, [1], repeats=0)
+
+
 @pytest.mark.parametrize("slope", [1.0, 2.0, 0.5])
 def test_fit_power_law_recovers_exponent_and_constant(slope):
     sizes = np.array([10, 20, 40, 80, 160])

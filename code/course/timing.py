@@ -51,6 +51,42 @@ class Timing:
         return min(self.seconds)
 
 
+def _check_timing_arguments(repeats: int, warmup: int, min_seconds: float) -> None:
+    check_positive_int(repeats, "repeats")
+    if not isinstance(warmup, int) or warmup < 0:
+        raise ValueError(f"warmup must be a non-negative integer, got {warmup!r}")
+    if min_seconds < 0:
+        raise ValueError(f"min_seconds must be >= 0, got {min_seconds!r}")
+
+
+def _warm_up_and_count_calls(
+    fn: Callable[[], object], warmup: int, min_seconds: float, device: torch.device | str | None
+) -> int:
+    """Run ``fn`` ``warmup`` times untimed; return how many calls one repeat needs to last at
+    least ``min_seconds`` (1 when ``min_seconds`` is 0)."""
+    for _ in range(warmup):
+        fn()
+    _synchronize(device)
+    if min_seconds == 0:
+        return 1
+    start = time.perf_counter()
+    fn()
+    _synchronize(device)
+    once = max(time.perf_counter() - start, 1e-9)
+    return max(1, int(np.ceil(min_seconds / once)))
+
+
+def _seconds_per_call(
+    fn: Callable[[], object], calls: int, device: torch.device | str | None
+) -> float:
+    """One repeat: ``calls`` calls of ``fn`` in a row, timed together, divided by ``calls``."""
+    start = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    _synchronize(device)
+    return (time.perf_counter() - start) / calls
+
+
 def time_call(
     fn: Callable[[], object],
     *,
@@ -68,40 +104,37 @@ def time_call(
     """
     if not callable(fn):
         raise TypeError(f"fn must be callable with no arguments, got {type(fn).__name__}")
-    check_positive_int(repeats, "repeats")
-    if not isinstance(warmup, int) or warmup < 0:
-        raise ValueError(f"warmup must be a non-negative integer, got {warmup!r}")
-    if min_seconds < 0:
-        raise ValueError(f"min_seconds must be >= 0, got {min_seconds!r}")
-    for _ in range(warmup):
-        fn()
-    _synchronize(device)
-    calls_per_repeat = 1
-    if min_seconds > 0:
-        start = time.perf_counter()
-        fn()
-        _synchronize(device)
-        once = max(time.perf_counter() - start, 1e-9)
-        calls_per_repeat = max(1, int(np.ceil(min_seconds / once)))
-    seconds = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(calls_per_repeat):
-            fn()
-        _synchronize(device)
-        seconds.append((time.perf_counter() - start) / calls_per_repeat)
-    return Timing(tuple(seconds))
+    _check_timing_arguments(repeats, warmup, min_seconds)
+    calls = _warm_up_and_count_calls(fn, warmup, min_seconds, device)
+    return Timing(tuple(_seconds_per_call(fn, calls, device) for _ in range(repeats)))
 
 
 def time_over_sizes(
     make_call: Callable[[int], Callable[[], object]],
     sizes: Sequence[int],
-    **time_kwargs,
+    *,
+    repeats: int = 5,
+    warmup: int = 1,
+    device: torch.device | str | None = None,
+    min_seconds: float = 0.0,
 ) -> np.ndarray:
-    """Median seconds of ``make_call(n)()`` for each ``n`` in ``sizes`` (inputs built untimed)."""
+    """Seconds of one call of ``make_call(n)()`` for each ``n`` in ``sizes``: the fastest of
+    ``repeats`` (inputs built untimed).
+
+    This is the number to fit a slope to on a shared machine. Other work there can only slow a
+    call down, never speed it up, so the fastest repeat is the closest to the call's own cost;
+    a median still moves when another program runs for a large part of the measurement. The
+    repeats are taken in rounds, every size once per round, so that a burst of other work slows
+    one round of all sizes rather than every repeat of a few sizes in a row.
+    """
     if len(sizes) == 0:
         raise ValueError("sizes must not be empty")
-    return np.array([time_call(make_call(int(n)), **time_kwargs).median for n in sizes])
+    _check_timing_arguments(repeats, warmup, min_seconds)
+    fns = [make_call(int(n)) for n in sizes]
+    calls = [_warm_up_and_count_calls(fn, warmup, min_seconds, device) for fn in fns]
+    rounds = [[_seconds_per_call(fn, k, device) for fn, k in zip(fns, calls, strict=True)]
+              for _ in range(repeats)]  # (repeats, sizes)
+    return np.array(rounds).min(axis=0)
 
 
 def fit_power_law(sizes: Sequence[float], costs: Sequence[float]) -> tuple[float, float]:
