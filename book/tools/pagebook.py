@@ -19,6 +19,8 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))  # the build's modules
 from layout import REPO_ROOT
 
+import notebooks  # book/tools, beside this file
+
 
 def relocated_config(drafts: bool = False) -> dict:
     """The book's ``_config.yml`` with absolute paths, for a config file kept elsewhere (with
@@ -34,20 +36,18 @@ def relocated_config(drafts: bool = False) -> dict:
     return config
 
 
-LABEL = re.compile(r"^\((?P<label>[^)\s]+)\)=\s*$|^\s*name:\s*(?P<name>\S+)\s*$", re.MULTILINE)
 UNDEFINED_LABEL = re.compile(r"WARNING: undefined label: '(?P<label>[^']+)'")
 WARNING = re.compile(r"WARNING:|ERROR:|CRITICAL:")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def labels_elsewhere(page: Path) -> set[str]:
-    """The labels (``(label)=`` and figure or directive ``name:``) of the book's other pages."""
-    found: set[str] = set()
-    for other in (REPO_ROOT / "book").glob("*.md"):
-        if other.resolve() != page.resolve():
-            for match in LABEL.finditer(other.read_text(encoding="utf-8")):
-                found.add(match["label"] or match["name"])
-    return found
+    """The labels the book's other pages define (sections, figures, exercises, theorems,
+    equations), from the index the student notebooks' links are made from."""
+    book = notebooks.book_index()
+    here = notebooks.docname(page)
+    kinds = (book.targets, book.figures, book.proofs, book.equations)
+    return {label for kind in kinds for label, target in kind.items() if target.page != here}
 
 
 def failing_warnings(lines: Iterable[str], elsewhere: set[str]) -> tuple[list[str], int]:
