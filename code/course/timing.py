@@ -20,7 +20,7 @@ from typing import TypeVar
 import numpy as np
 import torch
 
-from .checks import check_positive_int
+from .checks import check_int_at_least, check_positive_int
 
 T = TypeVar("T")
 
@@ -53,8 +53,7 @@ class Timing:
 
 def _check_timing_arguments(repeats: int, warmup: int, min_seconds: float) -> None:
     check_positive_int(repeats, "repeats")
-    if not isinstance(warmup, int) or warmup < 0:
-        raise ValueError(f"warmup must be a non-negative integer, got {warmup!r}")
+    check_int_at_least(warmup, 0, "warmup")
     if min_seconds < 0:
         raise ValueError(f"min_seconds must be >= 0, got {min_seconds!r}")
 
