@@ -172,3 +172,31 @@ def test_launch_buttons_open_this_chapter(browser, site_url, chapter):
         )
     finally:
         page.context.close()
+
+
+TAB_STOP_STATE = """els => els.map(e => ({
+    tab: e.tabIndex,
+    scrolls: e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight,
+    below: e.getBoundingClientRect().top > 3 * window.innerHeight}))"""
+
+
+def test_code_gets_a_tab_stop_when_it_scrolls_measured_only_once_rendered(browser, site_url):
+    """The theme's pass that measured every code block at load is off (it laid out the whole
+    page, course_pages.py): blocks far below keep the build's tab stop until they are rendered,
+    and then keep it only if they scroll."""
+    page, watch = open_page(browser, site_url + "book/hopfield.html", site_url, **PHONE)
+    try:
+        assert not watch.problems, "\n".join(watch.problems)
+        tabs_at_load = page.eval_on_selector_all("main pre", "els => els.map(e => e.tabIndex)")
+        state = page.eval_on_selector_all("main pre", TAB_STOP_STATE)  # measuring renders all
+        far = [i for i, s in enumerate(state) if s["below"]]
+        assert far, "no code block far below the first screen: choose a longer page"
+        assert all(tabs_at_load[i] == 0 for i in far), "blocks far below were measured at load"
+        assert any(not state[i]["scrolls"] for i in far), "every block scrolls: nothing shown"
+        last = far[-1]
+        page.evaluate(f"() => document.querySelectorAll('main pre')[{last}].scrollIntoView()")
+        page.wait_for_timeout(500)  # a few frames: the section is rendered, its blocks measured
+        shown = page.eval_on_selector_all("main pre", TAB_STOP_STATE)[last]
+        assert shown["tab"] == (0 if shown["scrolls"] else -1), shown
+    finally:
+        page.context.close()

@@ -103,6 +103,47 @@ def test_labels_roles_and_icon_script():
     assert 'role="listitem"' in out and "doc-biblioentry" not in out
 
 
+def test_code_blocks_and_tables_get_a_tab_stop_from_the_build():
+    page = (
+        '<pre>x = 1</pre><pre tabindex="-1">y</pre>'
+        '<div class="pst-scrollable-table-container"><table></table></div><div class="c">z</div>'
+        '<div class="output text_html"><table></table></div>'
+    )
+    out = splice_tab_stops(page)
+    assert '<pre tabindex="0">x = 1</pre><pre tabindex="-1">y</pre>' in out
+    assert '<div tabindex="0" class="pst-scrollable-table-container">' in out
+    assert '<div class="c">' in out and '<div tabindex="0" class="output text_html">' in out
+    assert splice_tab_stops(out) == out
+
+
+def splice_tab_stops(page: str) -> str:
+    return course_pages.splice(page, course_pages._tab_stop_edits(course_pages.find_tags(page)))
+
+
+def _theme_script() -> str:
+    import pydata_sphinx_theme
+
+    theme = Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme"
+    return (theme / "static" / "scripts" / "pydata-sphinx-theme.js").read_text(encoding="utf-8")
+
+
+def test_the_installed_themes_tab_stop_pass_is_turned_off_in_place():
+    script = _theme_script()
+    call = course_pages.THEME_TAB_STOPS.search(script)
+    assert call is not None and "scrollWidth" in script
+    off = course_pages.turn_off_theme_tab_stops(script)
+    assert course_pages.THEME_TAB_STOPS.search(off) is None
+    assert course_pages.THEME_TAB_STOPS_OFF in off
+    assert len(off) == len(script)  # the source map's columns still fit
+    assert off[: call.start()] == script[: call.start()]
+    assert course_pages.turn_off_theme_tab_stops(off) == off
+
+
+def test_a_theme_script_without_the_expected_call_is_an_error():
+    with pytest.raises(ValueError, match="update THEME_TAB_STOPS"):
+        course_pages.turn_off_theme_tab_stops("(()=>{window.addEventListener('load',f)})();")
+
+
 def test_icon_codepoints_reads_shared_rules():
     css = '.fa-a:before{content:"\\f001"}.fa-b:before,.fa-c:before{content:"\\e0ff"}'
     assert course_pages.icon_codepoints(css) == {"fa-a": 0xF001, "fa-b": 0xE0FF, "fa-c": 0xE0FF}

@@ -17,6 +17,12 @@
   one file (named by its content), so a phone on a slow network makes one request, not 16.
 - **Images that do not shift the page.** Each ``<img>`` gets its pixel size, ``loading="lazy"``
   and ``decoding="async"``.
+- **Tab stops without laying out the whole page.** The theme's script measures every code
+  block, output and table once the page has loaded, to give a tab stop to those that scroll;
+  that makes the browser lay out every section it skips (``content-visibility: auto``), which
+  was most of the longest chapter's main-thread work on a phone. That pass is turned off in the
+  theme's script, the build gives each code block and table ``tabindex="0"``, and
+  ``course-tab-stops.js`` measures an element only when its section is rendered.
 """
 
 from __future__ import annotations
@@ -70,6 +76,17 @@ ICON_RULE = re.compile(
 ICON_NAME = re.compile(r"\bfa-[a-z0-9-]+")
 ICON_FONT_DIR = "_static/vendor/fontawesome/webfonts"
 ICON_FONTS = ("fa-solid-900", "fa-regular-400", "fa-brands-400")
+# pydata-sphinx-theme's script ends by running its tab-stop pass, addTabStopsToScrollableElements
+# (minified to a one-letter name), at once or on "load"; THEME_TAB_STOPS_OFF replaces that call
+THEME_SCRIPT = "_static/scripts/pydata-sphinx-theme.js"
+THEME_TAB_STOPS = re.compile(
+    r'"complete"===document\.readyState\?(?P<name>\w+)\(\):'
+    r'window\.addEventListener\("load",(?P=name)\)'
+)
+THEME_TAB_STOPS_OFF = "void 0/*course-tab-stops.js*/"
+# the elements that get tabindex="0" from the build: code blocks (<pre>), the theme's table
+# wrappers and myst-nb's HTML outputs (wide tables); text outputs scroll in their <pre>
+TAB_STOP_CLASSES = {"pst-scrollable-table-container", "text_html"}
 
 
 # ---------------------------------------------------------------------------------------
@@ -375,6 +392,37 @@ def _defer_scripts_edits(page: str, tags: list[Tag]) -> list[tuple[int, int, str
     return edits
 
 
+def _tab_stop_edits(tags: list[Tag]) -> list[tuple[int, int, str]]:
+    """Give each code block, table wrapper and HTML output a tab stop (course-tab-stops.js
+    takes it away again from those that turn out not to scroll, once they are rendered)."""
+    return [
+        (t.start, t.open_end, _with_attribute(t, 'tabindex="0"'))
+        for t in tags
+        if (t.name == "pre" or (t.name == "div" and TAB_STOP_CLASSES & t.classes()))
+        and "tabindex" not in t.attrs
+    ]
+
+
+def turn_off_theme_tab_stops(script: str) -> str:
+    """The theme's script without its tab-stop pass (see the module's docstring).
+
+    The call is overwritten by text of the same length, so that the script's source map still
+    fits; a script already changed is returned as it is. A theme whose script does not end with
+    the call is an error: this fix, and course-tab-stops.js, must then be checked against it.
+    """
+    if THEME_TAB_STOPS_OFF in script:
+        return script
+    found = list(THEME_TAB_STOPS.finditer(script))
+    if len(found) != 1 or f"function {found[0]['name']}(){{" not in script:
+        raise ValueError(
+            f"{THEME_SCRIPT} does not end by calling its tab-stop pass as this fix expects "
+            "(pydata-sphinx-theme changed?): update THEME_TAB_STOPS in course_pages.py"
+        )
+    call = found[0]
+    replacement = THEME_TAB_STOPS_OFF.ljust(len(call[0]))
+    return script[: call.start()] + replacement + script[call.end() :]
+
+
 def png_size(path: Path) -> tuple[int, int] | None:
     """(width, height) of a PNG file, read from its header; None if it is not a PNG."""
     try:
@@ -614,6 +662,7 @@ def optimise_page(page_path: Path, site: Path, maths: tuple[str, Path] | None,
     edits = icon_script + _fix_citation_roles_edits(tags)
     edits += [e for e in _defer_scripts_edits(improved, tags) if e[0] not in removed]
     edits += _size_images_edits(tags, page_path)
+    edits += _tab_stop_edits(tags)
     edits += _bundle_stylesheets_edits(improved, tags, page_path, site, icons)
     improved = splice(improved, edits)
     if maths is not None:
@@ -633,6 +682,16 @@ def optimise_site(app: Sphinx, exception: Exception | None) -> None:
     macros = (app.config.mathjax3_config or {}).get("tex", {}).get("macros", {})
     cache = Path(app.outdir).parent / "icon-fonts"
     icons = subset_icon_fonts(site, cache)
+    theme_script = site / THEME_SCRIPT
+    if theme_script.is_file():
+        try:
+            script = theme_script.read_text(encoding="utf-8")
+            changed = turn_off_theme_tab_stops(script)
+        except ValueError as error:
+            LOGGER.warning("%s", error)
+        else:
+            if changed != script:
+                theme_script.write_text(changed, encoding="utf-8")
     done = FixedPages(cache / "fixed-pages.json", site, (maths is not None, sorted(icons)))
     pages = [p for p in site.rglob("*.html") if "_static" not in p.parts and not done.fixed(p)]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
@@ -710,6 +769,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("course_render_math", True, "html")
     app.connect("config-inited", on_config_inited)
     app.add_css_file("course-pages.css")
+    app.add_js_file("course-tab-stops.js")
     app.connect("builder-inited", on_builder_inited)
     # after sphinx.ext.mathjax (priority 500) has added its scripts to the page
     app.connect("html-page-context", on_html_page_context, priority=900)
