@@ -1,0 +1,56 @@
+"""Tests of course.data_parallel: slicing a batch among processes, and a real two-process run."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from course import data_parallel as dp
+
+
+def test_rank_slices_are_equal_disjoint_and_cover_the_batch():
+    batch = torch.arange(12).reshape(6, 2)
+    slices = [dp.rank_slice(batch, rank, 3) for rank in range(3)]
+    assert [s.shape[0] for s in slices] == [2, 2, 2]
+    assert torch.equal(torch.cat(slices), batch)
+
+
+@pytest.mark.parametrize("rank, world_size, message", [
+    (0, 4, "cannot be split equally"), (3, 3, "rank must be in"), (-1, 2, "rank must be in"),
+])
+def test_bad_slices_are_refused(rank, world_size, message):
+    with pytest.raises(ValueError, match=message):
+        dp.rank_slice(torch.zeros(6, 3), rank, world_size)
+
+
+def test_the_global_batch_is_the_same_for_a_seed_and_step():
+    first = dp.global_batch(0, 3, 4)
+    assert first.shape == (4, dp.CONFIG.block_size + 1)
+    assert torch.equal(first, dp.global_batch(0, 3, 4))
+    assert not torch.equal(first, dp.global_batch(0, 4, 4))
+    assert int(first.max()) < dp.CONFIG.vocab_size
+
+
+def test_mean_of_slice_gradients_is_the_batch_gradient():
+    """The proposition of the efficiency chapter, in one process: equal slices, mean losses."""
+    model = dp.make_model(seed=1)
+    batch = dp.global_batch(1, 0, 8)
+    whole = dp.batch_gradient(model, batch)
+    parts = [dp.batch_gradient(model, dp.rank_slice(batch, r, 4)) for r in range(4)]
+    assert torch.allclose(torch.stack(parts).mean(0), whole, atol=1e-6, rtol=1e-5)
+
+
+def test_launch_checks_its_arguments():
+    with pytest.raises(ValueError, match="multiple of nproc"):
+        dp.launch(3, batch_size=16)
+    with pytest.raises(ValueError):
+        dp.launch(0)
+
+
+@pytest.mark.slow
+def test_two_processes_average_to_the_whole_batch_gradient():
+    two = dp.launch(2, batch_size=8, steps=2)
+    whole = dp.batch_gradient(dp.make_model(seed=0), dp.global_batch(0, 0, 8))
+    assert two["world_size"] == 2 and two["steps"] == 2
+    assert torch.allclose(two["gradient"], whole, atol=1e-6, rtol=1e-5)
+    assert two["sequences_per_second"] > 0
