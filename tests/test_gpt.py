@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from course import scaling
 from course.gpt import GPT, GPTConfig, gpt_parameter_count, sample_next_token
 from course.seeding import torch_generator
 from course.training import count_parameters
@@ -125,3 +126,15 @@ def test_wrong_arguments_are_rejected():
         model(torch.zeros(1, 17, dtype=torch.long))  # longer than block_size
     with pytest.raises(ValueError):
         model.generate(torch.zeros(1, 2, dtype=torch.long), 3, top_k=0)
+
+
+def test_the_cache_holds_the_bytes_of_its_formula():
+    config = GPTConfig(vocab_size=11, block_size=16, n_layer=3, n_head=2, n_embd=8)
+    model = GPT(config)
+    cache = model.new_cache()
+    assert cache.nbytes == 0  # buffers are allocated at the first token
+    model.forward_cached(torch.zeros(2, 5, dtype=torch.long), cache)
+    head_dim = config.n_embd // config.n_head
+    expected = scaling.kv_cache_bytes(config.n_layer, config.n_head, head_dim, config.block_size,
+                                      batch_size=2, bytes_per_element=4)
+    assert cache.nbytes == expected

@@ -15,6 +15,7 @@ from course.scaling import (
     compute_optimal_numerical,
     equal_compute_sweep,
     iso_flop_losses,
+    kv_cache_bytes,
     training_flops,
 )
 
@@ -139,3 +140,15 @@ def test_equal_compute_sweep_gives_wider_models_fewer_tokens(mirror, monkeypatch
     assert training_flops(plain[0].n_params, plain[0].n_tokens) == pytest.approx(5e7, rel=0.25)
     share = runs[0].attention_flops / (FLOPS_PER_PARAMETER_TOKEN * runs[0].n_params)
     assert plain[0].steps / runs[0].steps == pytest.approx(1 + share, rel=0.1)
+
+
+def test_kv_cache_bytes_of_a_7b_shape():
+    # 32 layers, 32 heads of 128 numbers, 4096 positions, 16-bit: exactly 2 GiB; groups divide it
+    assert kv_cache_bytes(32, 32, 128, 4096) == 2 * 2**30
+    assert kv_cache_bytes(32, 8, 128, 4096) == 2**30 // 2
+    assert kv_cache_bytes(32, 1, 128, 4096, batch_size=4, bytes_per_element=4) == 2**29
+
+
+def test_kv_cache_bytes_rejects_bad_sizes():
+    with pytest.raises(ValueError, match="n_kv_head must be a positive integer"):
+        kv_cache_bytes(32, 0, 128, 4096)

@@ -177,6 +177,12 @@ class KVCache:
     def __len__(self) -> int:
         return len(self.layers[0])
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the key and value buffers allocated so far (``capacity`` positions)."""
+        buffers = [b for layer in self.layers for b in (layer._keys, layer._values)]
+        return sum(b.nbytes for b in buffers if b is not None)
+
 
 # --- the block and the model ---------------------------------------------------------------
 

@@ -36,6 +36,8 @@ import numpy as np
 import torch
 from scipy.optimize import minimize_scalar
 
+from .checks import check_positive_ints
+
 FLOPS_PER_PARAMETER_TOKEN = 6
 
 
@@ -87,6 +89,21 @@ def attention_flops_per_token(n_layer: int, n_embd: int, block_size: int) -> int
         if int(value) != value or value < 1:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return 3 * 2 * n_layer * n_embd * (block_size + 1)
+
+
+def kv_cache_bytes(n_layer: int, n_kv_head: int, head_dim: int, length: int,
+                   batch_size: int = 1, bytes_per_element: int = 2) -> int:
+    """Bytes of a decoder's key-value cache: for every layer, key-value head, position and
+    sequence, one key and one value of ``head_dim`` numbers.
+
+    Multi-head attention has as many key-value heads as query heads; grouped-query attention
+    (Ainslie et al., 2023) shares each key-value head among a group of query heads, and
+    multi-query attention (Shazeer, 2019) has a single one. ``bytes_per_element`` is 2 for
+    16-bit numbers, 4 for float32.
+    """
+    check_positive_ints(n_layer=n_layer, n_kv_head=n_kv_head, head_dim=head_dim, length=length,
+                        batch_size=batch_size, bytes_per_element=bytes_per_element)
+    return 2 * n_layer * n_kv_head * head_dim * length * batch_size * bytes_per_element
 
 
 def _check_budget(flops) -> np.ndarray:
