@@ -135,12 +135,13 @@ def plot_loss_by_position(curves: dict[str, torch.Tensor], train_length: int, sm
         smoothed = F.conv1d(bits[None, None], kernel)[0, 0]  # (T - smooth + 1,)
         centres = torch.arange(len(smoothed)) + (smooth - 1) / 2
         ax.plot(centres, smoothed, linestyle=style, label=name)
-        top = max(top, float(smoothed[: train_length].max()))
+        top = max(top, float(smoothed.max()))
     ax.axvline(train_length - 0.5, color="gray", linestyle="--", linewidth=1)
-    ax.text(train_length + 2, top + 0.9, "training length $T$", fontsize="small", va="top")
-    ax.set_ylim(top=top + 1.0)
+    ax.text(train_length + 2, top, "training length $T$", fontsize="small", va="top")
+    ax.set_ylim(top=top + 0.1)
     ax.set_xlabel("position in the window")
     ax.set_ylabel("held-out loss (bits per character)")
-    ax.legend(ncol=3, fontsize="small", loc="lower right")
+    ax.legend(ncol=len(curves), fontsize="small", loc="lower center", bbox_to_anchor=(0.5, 1.0),
+              frameon=False)
     fig.tight_layout()
     return fig
