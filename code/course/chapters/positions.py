@@ -137,7 +137,8 @@ def plot_loss_by_position(curves: dict[str, torch.Tensor], train_length: int, sm
         ax.plot(centres, smoothed, linestyle=style, label=name)
         top = max(top, float(smoothed.max()))
     ax.axvline(train_length - 0.5, color="gray", linestyle="--", linewidth=1)
-    ax.text(train_length + 2, top, "training length $T$", fontsize="small", va="top")
+    ax.text(train_length - 2, top, "training length $T$", fontsize="small", va="top",
+            ha="right")
     ax.set_ylim(top=top + 0.1)
     ax.set_xlabel("position in the window")
     ax.set_ylabel("held-out loss (bits per character)")
