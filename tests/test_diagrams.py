@@ -40,6 +40,10 @@ EXPECTED = {
                       "context $c_i", "decoder GRU", "bidirectional GRU", "$y_{i-1}$"],
     "hopfield": ["$s_1$", "$s_6$", "$W_{12} = W_{21}$", "stored $\\xi^1$", "spurious",
                  "energy", "query"],
+    "sinusoids": ["channel 2", "channel 12", "position $t$", "$\\mathrm{PE}(t)$",
+                  "10000^{-2i/d}"],
+    "rope_rotation": ["$q$", "$R_m q$", "$R_n k$", "$m\\theta$", "$n\\theta$",
+                      "R_{n-m}", "(n - m)\\theta"],
     "autoencoder": ["encoder $f_\\theta$", "decoder $g_\\phi$", "code", "bottleneck",
                     "output", "mean squared error"],
 }

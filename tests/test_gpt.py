@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from course import scaling
-from course.gpt import GPT, GPTConfig, gpt_parameter_count, sample_next_token
+from course.gpt import GPT, POSITIONS, GPTConfig, gpt_parameter_count, sample_next_token
 from course.seeding import torch_generator
 from course.training import count_parameters
 
@@ -52,9 +52,19 @@ def test_attention_maps_are_causal_and_normalised():
     assert all(block.attn.weights is None for block in model.blocks)
 
 
+@pytest.mark.parametrize("position", POSITIONS)
+def test_no_position_sees_the_future_with_any_position_encoding(position):
+    model = tiny(position=position)
+    x = torch.randint(0, 37, (2, 16), generator=torch_generator(1))
+    changed = x.clone()
+    changed[:, 9:] = (changed[:, 9:] + 1) % 37
+    assert torch.allclose(model(x)[0][:, :9], model(changed)[0][:, :9], atol=1e-6)
+
+
+@pytest.mark.parametrize("position", POSITIONS)
 @pytest.mark.parametrize("splits", [(16,), (1,) * 16, (5, 1, 7, 3)])
-def test_kv_cache_gives_the_logits_of_full_recomputation(splits):
-    model = tiny()
+def test_kv_cache_gives_the_logits_of_full_recomputation(splits, position):
+    model = tiny(position=position)
     x = torch.randint(0, 37, (2, 16), generator=torch_generator(4))
     full, _ = model(x)
     cache, pieces, start = model.new_cache(), [], 0
@@ -65,8 +75,9 @@ def test_kv_cache_gives_the_logits_of_full_recomputation(splits):
     assert torch.allclose(torch.cat(pieces, dim=1), full, atol=1e-5)
 
 
-def test_cached_and_uncached_greedy_generation_agree():
-    model = tiny(block_size=12)
+@pytest.mark.parametrize("position", POSITIONS)
+def test_cached_and_uncached_greedy_generation_agree(position):
+    model = tiny(block_size=12, position=position)
     prompt = torch.randint(0, 37, (2, 4), generator=torch_generator(5))
     with_cache = model.generate(prompt, 20, temperature=0)  # runs past block_size
     without = model.generate(prompt, 20, temperature=0, use_cache=False)
@@ -74,13 +85,39 @@ def test_cached_and_uncached_greedy_generation_agree():
     assert torch.equal(with_cache, without)
 
 
-def test_parameter_count_equals_the_closed_form():
-    for config in (GPTConfig(vocab_size=37, block_size=16, n_layer=2, n_head=4, n_embd=32),
-                   GPTConfig(vocab_size=100, block_size=64, n_layer=3, n_head=2, n_embd=48)):
+@pytest.mark.parametrize("position", POSITIONS)
+def test_parameter_count_equals_the_closed_form(position):
+    for config in (GPTConfig(vocab_size=37, block_size=16, n_layer=2, n_head=4, n_embd=32,
+                             position=position),
+                   GPTConfig(vocab_size=100, block_size=64, n_layer=3, n_head=2, n_embd=48,
+                             position=position)):
         model = GPT(config)
         assert count_parameters(model) == gpt_parameter_count(config)  # the tied head once
         by_hand = sum(p.numel() for n, p in model.named_parameters() if "embedding" not in n)
         assert gpt_parameter_count(config, non_embedding=True) == by_hand
+
+
+def test_only_learned_positions_have_parameters_and_the_default_is_learned():
+    assert GPTConfig(vocab_size=10).position == "learned"
+    sizes = {p: count_parameters(GPT(GPTConfig(vocab_size=10, block_size=8, n_layer=1,
+                                               n_head=2, n_embd=8, position=p)))
+             for p in POSITIONS}
+    assert sizes["learned"] - sizes["none"] == 8 * 8
+    assert sizes["none"] == sizes["sinusoidal"] == sizes["rope"] == sizes["alibi"]
+
+
+def test_without_positions_one_layer_sees_the_last_position_as_a_bag_of_tokens():
+    x = torch.randint(0, 37, (1, 8), generator=torch_generator(6))
+    swapped = x.clone()
+    swapped[0, [2, 5]] = x[0, [5, 2]]
+    for position in POSITIONS:
+        torch.manual_seed(0)
+        model = GPT(GPTConfig(vocab_size=37, block_size=8, n_layer=1, n_head=4, n_embd=32,
+                              position=position)).double().eval()
+        # the last query sees the same multiset of tokens in both sequences; in one layer
+        # its keys and values depend on their own tokens only, unless positions are encoded
+        same = torch.allclose(model(x)[0][0, -1], model(swapped)[0][0, -1], rtol=0, atol=1e-12)
+        assert same == (position == "none"), position
 
 
 def test_weights_are_tied():
@@ -121,6 +158,12 @@ def test_wrong_arguments_are_rejected():
         GPTConfig(vocab_size=10, n_embd=30, n_head=4)
     with pytest.raises(TypeError):
         GPT({"vocab_size": 10})
+    with pytest.raises(ValueError, match="position must be one of"):
+        GPTConfig(vocab_size=10, position="relative")
+    with pytest.raises(ValueError, match="power-of-two"):
+        GPTConfig(vocab_size=10, n_embd=24, n_head=3, position="alibi")
+    with pytest.raises(ValueError, match="even head size"):
+        GPTConfig(vocab_size=10, n_embd=12, n_head=4, position="rope")
     model = tiny()
     with pytest.raises(ValueError):
         model(torch.zeros(1, 17, dtype=torch.long))  # longer than block_size

@@ -749,3 +749,85 @@ def autoencoder() -> Figure:
         note(ax, (code.x, low + 0.17),
              "training: mean squared error between $\\mathbf{x}$ and $\\hat{\\mathbf{x}}$")
     return fig
+
+
+def sinusoids() -> Figure:
+    """The sinusoidal position encoding of :func:`course.positions.sinusoidal_table`: a few of
+    its channels against the position, fast ones first, and the column of one position ``t``,
+    read across the channels, which is the vector added to the token at ``t``."""
+    from .positions import sinusoidal_table
+
+    with _course_style():
+        width, height, left = 7.4, 3.3, 5.0
+        fig = plt.figure(figsize=(width, height))
+        ax = fig.add_axes((0, 0, 1, 1))
+        _blank(ax, width, height)
+        plot = fig.add_axes((0.15, 0.16, (left - 1.25) / width, 0.74))
+        length, dim, t = 64, 16, 20
+        table = sinusoidal_table(length, dim).numpy()  # (T, C)
+        channels = [2, 3, 6, 7, 12]
+        for row, channel in enumerate(channels):
+            offset = 2.6 * (len(channels) - 1 - row)
+            color = BLUE if channel % 2 == 0 else VERMILION
+            plot.plot(np.arange(length), table[:, channel] + offset, color=color, linewidth=1.4)
+            plot.plot(t, table[t, channel] + offset, marker="o", markersize=4, color=INK)
+        plot.axvline(t, color="#666666", linestyle=(0, (1.5, 2)), linewidth=1.1)
+        plot.set(xlim=(0, length - 1), ylim=(-1.4, 2.6 * (len(channels) - 1) + 1.4))
+        plot.set_yticks([2.6 * (len(channels) - 1 - row) for row in range(len(channels))],
+                        [f"channel {c}" for c in channels], fontsize=NOTE_SIZE)
+        plot.tick_params(axis="x", labelsize=NOTE_SIZE)
+        plot.grid(False)
+        plot.set_xlabel("position $t$", fontsize=NOTE_SIZE)
+        plot.set_title("sin in even channels, cos in odd ones", fontsize=NOTE_SIZE)
+        column = box(ax, (6.2, 1.75), "$\\mathrm{PE}(t)$:\nthe dots at $t$,\nread top\nto bottom",
+                     size=(1.6, 1.25), role="data")
+        note(ax, (column.x, column.bottom[1] - 0.25),
+             "$\\omega_i = 10000^{-2i/d}$", va="top")
+        arrow(ax, (left + 0.05, 1.75), column.left)
+    return fig
+
+
+def rope_rotation() -> Figure:
+    """Rotary position embedding in one channel pair, as :func:`course.positions.apply_rope`
+    computes it: the query of position ``m`` is turned by ``m theta``, the key of position ``n``
+    by ``n theta``, so the angle between them grows by ``(n - m) theta``."""
+    from matplotlib.patches import Arc
+
+    with _course_style():
+        fig, ax = canvas(7.0, 3.6)
+        origin, radius = (1.9, 1.75), 1.45
+        ax.plot([origin[0] - 1.7, origin[0] + 1.7], [origin[1]] * 2, color="#BBBBBB",
+                linewidth=0.9, zorder=0)
+        ax.plot([origin[0]] * 2, [origin[1] - 1.6, origin[1] + 1.6], color="#BBBBBB",
+                linewidth=0.9, zorder=0)
+
+        def tip(angle: float, scale: float = 1.0) -> Point:
+            return (origin[0] + scale * radius * math.cos(angle),
+                    origin[1] + scale * radius * math.sin(angle))
+
+        q, k, theta, m, n = 0.25, 0.75, 0.32, 1, 3
+        for angle, kind, scale in [(q, "compare", 0.8), (q + m * theta, "forward", 0.8),
+                                   (k, "compare", 1.0), (k + n * theta, "weights", 1.0)]:
+            arrow(ax, origin, tip(angle, scale), kind=kind)
+        for angle, scale, text in [(q, 0.8, "$q$"), (q + m * theta, 0.8, "$R_m q$"),
+                                   (k, 1.0, "$k$"), (k + n * theta, 1.0, "$R_n k$")]:
+            x, y = tip(angle, scale + 0.13)
+            note(ax, (x, y), text, fontsize=FONT_SIZE)
+        for start, turn, scale, text in [(q, m * theta, 0.42, "$m\\theta$"),
+                                         (k, n * theta, 0.62, "$n\\theta$")]:
+            ax.add_patch(Arc(origin, 2 * scale * radius, 2 * scale * radius,
+                             theta1=math.degrees(start), theta2=math.degrees(start + turn),
+                             color="#666666", linewidth=1.0))
+            x, y = tip(start + turn / 2, scale + 0.14)
+            note(ax, (x, y), text)
+        ax.add_patch(Arc(origin, 2 * 0.25 * radius, 2 * 0.25 * radius,
+                         theta1=math.degrees(q + m * theta), theta2=math.degrees(k + n * theta),
+                         color=PURPLE, linewidth=1.6))
+        explain = box(ax, (5.35, 2.25),
+                      "score $\\langle R_m q, R_n k \\rangle$\n$= \\langle q, R_{n-m}\\, k"
+                      " \\rangle$:\nthe angle between them\nis the old one $+ (n - m)\\theta$",
+                      size=(2.85, 1.3), role="attention")
+        note(ax, (explain.x, 0.95), "one pair of channels $(2i, 2i+1)$,\n"
+             "$\\theta = \\theta_i = 10000^{-2i/D}$")
+        note(ax, (explain.x, 0.35), "grey: before rotation; coloured: after")
+    return fig

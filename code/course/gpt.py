@@ -9,7 +9,8 @@ same function as :class:`course.normalization.LayerNorm` (up to rounding) with a
 
 The model follows GPT-2 (Radford et al., 2019) in the spirit of Karpathy's minGPT:
 
-* token embeddings plus learned position embeddings,
+* token embeddings plus learned position embeddings (``position="learned"``; the other choices
+  of :data:`POSITIONS` use the encodings of :mod:`course.positions` instead),
 * ``n_layer`` blocks ``x = x + attn(LN(x))``, ``x = x + mlp(LN(x))`` (pre-LayerNorm, residuals),
   where ``attn`` is *causal* multi-head self-attention: position ``t`` sees positions ``<= t``,
 * a final LayerNorm and a linear head whose weight *is* the token-embedding matrix
@@ -34,13 +35,19 @@ import torch.nn.functional as F
 from torch import nn
 
 from .attention import causal_mask, scaled_dot_product_attention
-from .checks import check_positive_int
+from .checks import check_one_of, check_positive_int
+from .positions import alibi_bias, apply_rope, sinusoidal_table
 from .transformer import FeedForward
+
+# how a GPT knows where each token is: nothing, a learned table, the sinusoidal table (both
+# added to the token embeddings), rotary embeddings of queries and keys, or linear biases
+POSITIONS = ("none", "learned", "sinusoidal", "rope", "alibi")
 
 
 @dataclass
 class GPTConfig:
-    """Sizes of a GPT. ``block_size`` is the longest context the model can read."""
+    """Sizes of a GPT. ``block_size`` is the longest context the model can read; ``position``
+    (one of :data:`POSITIONS`) is how it encodes where each token is."""
 
     vocab_size: int
     block_size: int = 128
@@ -48,6 +55,7 @@ class GPTConfig:
     n_head: int = 4
     n_embd: int = 128
     dropout: float = 0.0
+    position: str = "learned"
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd"):
@@ -56,6 +64,14 @@ class GPTConfig:
             raise ValueError(f"n_embd={self.n_embd} must be divisible by n_head={self.n_head}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        check_one_of(self.position, POSITIONS, "position")
+        if self.position == "sinusoidal" and self.n_embd % 2:
+            raise ValueError(f"position='sinusoidal' needs an even n_embd, got {self.n_embd}")
+        if self.position == "rope" and (self.n_embd // self.n_head) % 2:
+            raise ValueError(f"position='rope' needs an even head size n_embd // n_head, got "
+                             f"{self.n_embd // self.n_head}")
+        if self.position == "alibi" and self.n_head & (self.n_head - 1):
+            raise ValueError(f"position='alibi' needs a power-of-two n_head, got {self.n_head}")
 
 
 def gpt_parameter_count(config: GPTConfig, non_embedding: bool = False) -> int:
@@ -63,14 +79,16 @@ def gpt_parameter_count(config: GPTConfig, non_embedding: bool = False) -> int:
 
     Per block: two LayerNorms ``4C``, attention ``4C^2 + 4C`` (Q, K, V, output, with biases),
     MLP ``8C^2 + 5C`` (``C -> 4C -> C``), so ``12 C^2 + 13 C``. Plus embeddings ``V C + T C``
-    and the final LayerNorm ``2C``. ``non_embedding=True`` leaves out both embedding tables,
+    (``T C`` only for learned positions; the other encodings have no parameters) and the final
+    LayerNorm ``2C``. ``non_embedding=True`` leaves out both embedding tables,
     the count used by scaling laws (Kaplan et al., 2020).
     """
     if not isinstance(config, GPTConfig):
         raise TypeError(f"expected a GPTConfig, got {type(config).__name__}")
     c = config.n_embd
     blocks = config.n_layer * (12 * c * c + 13 * c)
-    embeddings = config.vocab_size * c + config.block_size * c
+    positions = config.block_size * c if config.position == "learned" else 0
+    embeddings = config.vocab_size * c + positions
     return blocks + 2 * c + (0 if non_embedding else embeddings)
 
 
@@ -83,12 +101,14 @@ class CausalSelfAttention(nn.Module):
     One linear layer makes queries, keys and values for all heads at once (``C -> 3C``); the
     heads attend independently in ``D = C / H`` dimensions and an output projection mixes them.
     With ``keep_weights = True`` the last attention weights ``(B, H, T, T)`` are stored in
-    ``self.weights`` for analysis (slower: the softmax is then computed explicitly).
+    ``self.weights`` for analysis (slower: the softmax is then computed explicitly). With
+    ``position="rope"`` queries and keys are rotated by their positions; with ``"alibi"`` a
+    linear bias in the distance is added to the scores.
     """
 
     def __init__(self, config: GPTConfig) -> None:
         super().__init__()
-        self.n_head, self.n_embd = config.n_head, config.n_embd
+        self.n_head, self.n_embd, self.position = config.n_head, config.n_embd, config.position
         self.qkv = nn.Linear(config.n_embd, 3 * config.n_embd)
         self.proj = nn.Linear(config.n_embd, config.n_embd)
         self.dropout = config.dropout
@@ -96,14 +116,29 @@ class CausalSelfAttention(nn.Module):
         self.keep_weights = False
         self.weights: torch.Tensor | None = None
 
-    def _heads(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def _heads(
+        self, x: torch.Tensor, start: int = 0
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Queries, keys and values of ``x (B, T, C)``, whose first position is ``start``."""
         batch, length, channels = x.shape  # (B, T, C)
         q, k, v = self.qkv(x).split(channels, dim=2)  # 3 x (B, T, C)
         shape = (batch, length, self.n_head, channels // self.n_head)
         q = q.view(shape).transpose(1, 2)  # (B, H, T, D)
         k = k.view(shape).transpose(1, 2)  # (B, H, T, D)
         v = v.view(shape).transpose(1, 2)  # (B, H, T, D)
+        if self.position == "rope":  # rotate by the absolute positions start .. start + T - 1
+            q, k = apply_rope(q, start), apply_rope(k, start)  # (B, H, T, D) each
         return q, k, v
+
+    def _mask(self, new: int, total: int, device: torch.device) -> torch.Tensor | None:
+        """The mask of ``new`` queries, the last of ``total`` positions: ``None`` for the plain
+        causal mask (``new == total``), boolean with a cache, ALiBi's float biases for alibi."""
+        if self.position == "alibi":
+            return alibi_bias(self.n_head, new, total, device)  # (H, T_new, T)
+        if new == total:
+            return None
+        # new position i sits at absolute position total - new + i and sees keys up to it
+        return torch.ones(new, total, dtype=torch.bool, device=device).tril(total - new)
 
     def _attend(self, q, k, v, mask: torch.Tensor | None, is_causal: bool) -> torch.Tensor:
         dropout_p = self.dropout if self.training else 0.0
@@ -124,16 +159,15 @@ class CausalSelfAttention(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         q, k, v = self._heads(x)  # (B, H, T, D) each
-        return self._merge(self._attend(q, k, v, None, is_causal=True))  # (B, T, C)
+        mask = self._mask(x.shape[1], x.shape[1], x.device)  # None or (H, T, T)
+        return self._merge(self._attend(q, k, v, mask, is_causal=mask is None))  # (B, T, C)
 
     def forward_cached(self, x: torch.Tensor, cache: LayerCache) -> torch.Tensor:
         """Attend from the new positions ``x (B, T_new, C)`` to the cached ones and themselves."""
-        q, k, v = self._heads(x)  # (B, H, T_new, D)
+        q, k, v = self._heads(x, start=len(cache))  # (B, H, T_new, D)
         k, v = cache.append(k, v)  # (B, H, T_past + T_new, D)
-        new, total = q.shape[2], k.shape[2]
-        # new position i sits at absolute position total - new + i and sees keys up to it
-        mask = torch.ones(new, total, dtype=torch.bool, device=x.device).tril(total - new)
-        return self._merge(self._attend(q, k, v, mask, is_causal=False))  # (B, T_new, C)
+        mask = self._mask(q.shape[2], k.shape[2], x.device)  # None, (T_new, T) or (H, T_new, T)
+        return self._merge(self._attend(q, k, v, mask, is_causal=mask is None))  # (B, T_new, C)
 
 
 class LayerCache:
@@ -213,7 +247,11 @@ class GPT(nn.Module):
             raise TypeError(f"expected a GPTConfig, got {type(config).__name__}")
         self.config = config
         self.token_embedding = nn.Embedding(config.vocab_size, config.n_embd)
-        self.position_embedding = nn.Embedding(config.block_size, config.n_embd)
+        if config.position == "learned":
+            self.position_embedding = nn.Embedding(config.block_size, config.n_embd)
+        elif config.position == "sinusoidal":  # fixed: a buffer, not a parameter
+            table = sinusoidal_table(config.block_size, config.n_embd)  # (T, C)
+            self.register_buffer("position_table", table, persistent=False)
         self.drop = nn.Dropout(config.dropout)
         self.blocks = nn.ModuleList([Block(config) for _ in range(config.n_layer)])
         self.ln_f = nn.LayerNorm(config.n_embd)
@@ -242,9 +280,13 @@ class GPT(nn.Module):
             )
 
     def _embed(self, idx: torch.Tensor, offset: int = 0) -> torch.Tensor:
+        x = self.token_embedding(idx)  # (B, T, C)
         positions = torch.arange(offset, offset + idx.shape[1], device=idx.device)  # (T,)
-        x = self.token_embedding(idx) + self.position_embedding(positions)  # (B, T, C)
-        return self.drop(x)  # (B, T, C)
+        if self.config.position == "learned":
+            x = x + self.position_embedding(positions)  # (B, T, C)
+        elif self.config.position == "sinusoidal":
+            x = x + self.position_table[positions]  # (B, T, C)
+        return self.drop(x)  # (B, T, C)  rope and alibi act inside attention instead
 
     def forward(
         self, idx: torch.Tensor, targets: torch.Tensor | None = None
