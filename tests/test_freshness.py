@@ -191,6 +191,25 @@ def test_dependency_hash_follows_imports(tmp_path):
     assert freshness.dependency_hash(chapter, book.package) != before
 
 
+def test_dependency_hash_follows_the_chapter_size(tmp_path, monkeypatch):
+    book = FixtureBook(tmp_path / "book")
+    chapter = book.root / "chapter.md"
+    monkeypatch.setenv("COURSE_SIZE", "small")
+    small = freshness.dependency_hash(chapter, book.package)
+    monkeypatch.setenv("COURSE_SIZE", "full")
+    assert freshness.dependency_hash(chapter, book.package) != small
+    monkeypatch.setenv("COURSE_SIZE", "small")
+    assert freshness.dependency_hash(chapter, book.package) == small
+
+
+def test_size_setting_without_the_variable_follows_the_gpu(monkeypatch):
+    monkeypatch.delenv("COURSE_SIZE", raising=False)
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    assert freshness.size_setting() == "auto-no-gpu"  # every GPU hidden
+    monkeypatch.setenv("COURSE_SIZE", " Full ")
+    assert freshness.size_setting() == "full"
+
+
 def test_merge_outputs_refuses_a_notebook_with_other_code(tmp_path):
     book = FixtureBook(tmp_path / "book")
     chapter = book.root / "chapter.md"

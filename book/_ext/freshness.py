@@ -172,8 +172,22 @@ def _files_signature(chapter: Path, package_dir: Path) -> str:
     return hashlib.sha256(repr(stats).encode()).hexdigest()
 
 
+def size_setting() -> str:
+    """The chapter size a kernel started now would run at, as far as it can be told without
+    importing PyTorch (which would cost a no-change build a second or more): ``COURSE_SIZE``
+    when it names a size, else whether an NVIDIA GPU is visible (``course.device.chapter_size``
+    picks the full size on CUDA). A change of either executes the chapters again."""
+    value = os.environ.get("COURSE_SIZE", "auto").strip().lower() or "auto"
+    if value != "auto":
+        return value
+    hidden = os.environ.get("CUDA_VISIBLE_DEVICES") in {"", "-1"}
+    gpu = not hidden and Path("/proc/driver/nvidia/version").exists()
+    return "auto-gpu" if gpu else "auto-no-gpu"
+
+
 def dependency_hash(chapter: Path, package_dir: Path = PACKAGE_DIR) -> str:
-    """Hash of the course code a chapter runs: its imported modules and the package data.
+    """Hash of the course code a chapter runs, its imported modules and the package data, and
+    of the chapter size it runs at (:func:`size_setting`).
 
     Memoised on disk (beside the package, in ``__pycache__``) by the size and modification
     time of the chapter and of every package file, so that the several processes of one
@@ -187,7 +201,7 @@ def dependency_hash(chapter: Path, package_dir: Path = PACKAGE_DIR) -> str:
         memo = {}
     key = str(Path(chapter).resolve())
     if memo.get(key, {}).get("signature") == signature:
-        return memo[key]["hash"]
+        return _with_size(memo[key]["hash"])
     value = _dependency_hash(chapter, package_dir)
     memo[key] = {"signature": signature, "hash": value}
     try:
@@ -197,7 +211,11 @@ def dependency_hash(chapter: Path, package_dir: Path = PACKAGE_DIR) -> str:
         os.replace(partial, memo_path)
     except OSError:
         pass  # a read-only package: no memo, the same answer
-    return value
+    return _with_size(value)
+
+
+def _with_size(code_hash: str) -> str:
+    return hashlib.sha256(f"{code_hash}\0size={size_setting()}".encode()).hexdigest()
 
 
 def _dependency_hash(chapter: Path, package_dir: Path) -> str:

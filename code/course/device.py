@@ -1,10 +1,15 @@
-"""Choosing where tensors live: the GPU when there is one, else the CPU."""
+"""Choosing where tensors live (the GPU when there is one, else the CPU) and how large the
+chapters' experiments are (small on a laptop CPU, full on a CUDA GPU)."""
 
 from __future__ import annotations
+
+import os
 
 import torch
 
 _KNOWN = ("auto", "cpu", "cuda", "mps")
+SIZE_VARIABLE = "COURSE_SIZE"
+SIZES = ("small", "full")
 
 
 def get_device(prefer: str = "auto") -> torch.device:
@@ -37,3 +42,20 @@ def describe_device(device: torch.device | None = None) -> str:
     if device.type == "mps":
         return "Apple GPU (MPS)"
     return f"CPU ({torch.get_num_threads()} threads)"
+
+
+def chapter_size(device: torch.device | None = None) -> str:
+    """The size at which chapters run their experiments: ``"small"`` or ``"full"``.
+
+    The environment variable ``COURSE_SIZE`` (``small``, ``full`` or ``auto``) decides; unset or
+    ``auto`` means ``"full"`` when ``device`` (default: :func:`get_device`) is a CUDA GPU and
+    ``"small"`` everywhere else, so a laptop and CI run the small size and a GPU the full one.
+    """
+    value = os.environ.get(SIZE_VARIABLE, "auto").strip().lower() or "auto"
+    if value not in (*SIZES, "auto"):
+        raise ValueError(f"{SIZE_VARIABLE} must be 'small', 'full' or 'auto', got {value!r}; "
+                         f"unset it to choose by device")
+    if value != "auto":
+        return value
+    device = device or get_device()
+    return "full" if device.type == "cuda" else "small"
