@@ -58,3 +58,22 @@ def test_bad_arguments_say_what_to_do(tmp_path):
     (tmp_path / "index.html").write_text("x")
     with pytest.raises(ValueError, match="prefix"):
         SiteServer(tmp_path, prefix="course")
+
+
+@pytest.mark.parametrize("error", [BrokenPipeError, ConnectionResetError])
+def test_a_browser_closing_the_connection_prints_nothing(site, capsys, error):
+    with SiteServer(site) as server:
+        try:
+            raise error("the browser went away")
+        except error:
+            server.httpd.handle_error(None, ("127.0.0.1", 1))
+    assert capsys.readouterr().err == ""
+
+
+def test_other_errors_are_still_reported(site, capsys):
+    with SiteServer(site) as server:
+        try:
+            raise ValueError("a bug in the handler")
+        except ValueError:
+            server.httpd.handle_error(None, ("127.0.0.1", 1))
+    assert "a bug in the handler" in capsys.readouterr().err

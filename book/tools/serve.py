@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import mimetypes
+import sys
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -86,6 +87,18 @@ def _handler(site: Path, prefix: str) -> type[BaseHTTPRequestHandler]:
     return PagesHandler
 
 
+class _PagesServer(ThreadingHTTPServer):
+    """Threads per request; a reader's browser that closes a connection early (a cancelled
+    image, a page left mid-load) is normal, not an error worth a traceback."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: tuple[str, int]) -> None:
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
+
+
 class SiteServer:
     """A background server for ``site`` on 127.0.0.1; use as a context manager.
 
@@ -97,8 +110,7 @@ class SiteServer:
             raise FileNotFoundError(f"no built site at {site}: run `make book` first")
         if not (prefix.startswith("/") and prefix.endswith("/")):
             raise ValueError(f"prefix must start and end with '/', got {prefix!r}")
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(Path(site), prefix))
-        self.httpd.daemon_threads = True
+        self.httpd = _PagesServer(("127.0.0.1", port), _handler(Path(site), prefix))
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}{prefix}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
