@@ -99,3 +99,25 @@ def test_fsdp_shards_the_state_and_trains_like_one_process():
     unsharded = one["state_bytes"][0]
     for part in ("parameters", "gradients", "optimizer"):
         assert sum(state[part] for state in sharded["state_bytes"]) == unsharded[part]
+
+
+@pytest.mark.filterwarnings("ignore:FSDP is switching to use `NO_SHARD`")
+def test_the_older_fsdp_wrapper_needs_the_cpu_named_on_a_cpu_only_machine():
+    """What the chapter says of FullyShardedDataParallel: without a GPU it stops unless it is
+    given device_id=torch.device("cpu"), and then it shards on the CPU too."""
+    import torch.distributed as dist
+    from torch.distributed.fsdp import FullyShardedDataParallel
+
+    if torch.accelerator.is_available():
+        pytest.skip("this machine has an accelerator: the wrapper would use it")
+    dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+    try:
+        with pytest.raises(RuntimeError, match="non-CPU accelerator"):
+            FullyShardedDataParallel(dp.make_model(seed=0))
+        wrapped = FullyShardedDataParallel(dp.make_model(seed=0), device_id=torch.device("cpu"))
+        tokens = dp.global_batch(0, 0, 2)
+        _, loss = wrapped(tokens[:, :-1], tokens[:, 1:])
+        loss.backward()
+        assert torch.isfinite(loss)
+    finally:
+        dist.destroy_process_group()

@@ -136,7 +136,7 @@ def zero_memory_per_rank(n_params: float, world_size: int, stage: int, *,
                          optimizer_bytes: float = 12) -> ModelStateBytes:
     """The model states each of ``world_size`` data-parallel processes keeps at ZeRO ``stage``.
 
-    Rajbhandari et al. (2020, Sec. 5) count ``Psi = n_params`` parameters trained with
+    Rajbhandari et al. (2020, Sections 3 and 5) count ``Psi = n_params`` parameters trained with
     mixed-precision Adam: 16-bit parameters and gradients (``2 Psi`` bytes each) and ``K Psi``
     bytes of optimiser state, ``K = 12``: a float32 copy of the parameters, the momentum and the
     variance. Plain data parallelism (``stage=0``) replicates all three, ``(2 + 2 + K) Psi``;
