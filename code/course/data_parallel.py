@@ -32,8 +32,6 @@ from pathlib import Path
 
 import torch
 import torch.distributed as dist
-from torch.distributed.fsdp import fully_shard
-from torch.distributed.tensor import DTensor
 from torch.nn.parallel import DistributedDataParallel
 
 from .checks import check_one_of, check_positive_int
@@ -71,14 +69,22 @@ def rank_slice(batch: torch.Tensor, rank: int, world_size: int) -> torch.Tensor:
     return batch[rank * share : (rank + 1) * share]  # (B / world_size, T + 1)
 
 
+def _is_sharded(tensor: torch.Tensor) -> bool:
+    """Whether ``tensor`` is a ``DTensor``, as FSDP's parameters are. Importing
+    ``torch.distributed.tensor`` takes seconds, so a process that never imported it (DDP only)
+    is not made to: it cannot hold a ``DTensor``."""
+    module = sys.modules.get("torch.distributed.tensor")
+    return module is not None and isinstance(tensor, module.DTensor)
+
+
 def _whole(tensor: torch.Tensor) -> torch.Tensor:
     """A sharded ``DTensor`` gathered whole (a collective: every rank must call it), else itself."""
-    return tensor.full_tensor() if isinstance(tensor, DTensor) else tensor
+    return tensor.full_tensor() if _is_sharded(tensor) else tensor
 
 
 def _local(tensor: torch.Tensor) -> torch.Tensor:
     """The part of ``tensor`` this rank holds: its shard of a ``DTensor``, else all of it."""
-    return tensor.to_local() if isinstance(tensor, DTensor) else tensor
+    return tensor.to_local() if _is_sharded(tensor) else tensor
 
 
 def flat_gradient(model: torch.nn.Module) -> torch.Tensor:
@@ -125,6 +131,8 @@ def distribute(model: torch.nn.Module, strategy: str) -> torch.nn.Module:
     check_one_of(strategy, STRATEGIES, "strategy")
     if strategy == "ddp":
         return DistributedDataParallel(model)
+    from torch.distributed.fsdp import fully_shard  # seconds to import: only where it is used
+
     for block in model.blocks:  # bottom-up: the blocks first, then the root
         fully_shard(block)
     return fully_shard(model)
