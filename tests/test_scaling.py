@@ -1,4 +1,5 @@
-"""Chinchilla's parametric loss, C = 6ND and the compute-optimal allocation."""
+"""Chinchilla's parametric loss, C = 6ND and the compute-optimal allocation; the key-value
+cache's bytes; ZeRO's model states per rank."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from course.scaling import (
     iso_flop_losses,
     kv_cache_bytes,
     training_flops,
+    zero_memory_per_rank,
 )
 
 
@@ -152,3 +154,49 @@ def test_kv_cache_bytes_of_a_7b_shape():
 def test_kv_cache_bytes_rejects_bad_sizes():
     with pytest.raises(ValueError, match="n_kv_head must be a positive integer"):
         kv_cache_bytes(32, 0, 128, 4096)
+
+
+def test_zero_memory_reproduces_the_papers_figure_1():
+    # Rajbhandari et al. (2020), Figure 1: Psi = 7.5B, N_d = 64, K = 12, in GB of 1e9 bytes
+    totals = [zero_memory_per_rank(7.5e9, 64, stage).total / 1e9 for stage in range(4)]
+    assert totals == [120.0, 31.40625, 16.640625, 1.875]
+    assert [round(total, 1) for total in totals] == [120.0, 31.4, 16.6, 1.9]
+
+
+def test_zero_memory_shards_one_more_state_per_stage():
+    parts = [zero_memory_per_rank(1000, 4, stage) for stage in range(4)]
+    assert (parts[0].parameters, parts[0].gradients, parts[0].optimizer) == (2000, 2000, 12000)
+    assert (parts[1].parameters, parts[1].gradients, parts[1].optimizer) == (2000, 2000, 3000)
+    assert (parts[2].parameters, parts[2].gradients, parts[2].optimizer) == (2000, 500, 3000)
+    assert (parts[3].parameters, parts[3].gradients, parts[3].optimizer) == (500, 500, 3000)
+    # one process has nothing to share with: every stage keeps everything
+    assert {zero_memory_per_rank(1000, 1, stage).total for stage in range(4)} == {16000}
+
+
+def test_zero_memory_reductions_approach_4_8_and_n_d():
+    # the paper's "4x" and "8x" are the limits of 16 / (4 + 12 / N_d) and 16 / (2 + 14 / N_d)
+    for world_size in (2, 64, 10**6):
+        base = zero_memory_per_rank(1e9, world_size, 0).total
+        reductions = [base / zero_memory_per_rank(1e9, world_size, s).total for s in (1, 2, 3)]
+        assert reductions[0] < 4 and reductions[1] < 8
+        assert reductions[2] == pytest.approx(world_size)
+    assert reductions[0] == pytest.approx(4, rel=1e-5)
+    assert reductions[1] == pytest.approx(8, rel=1e-5)
+
+
+def test_zero_memory_in_float32_keeps_the_two_adam_moments():
+    fp32 = zero_memory_per_rank(100, 2, 3, parameter_bytes=4, gradient_bytes=4, optimizer_bytes=8)
+    assert (fp32.parameters, fp32.gradients, fp32.optimizer, fp32.total) == (200, 200, 400, 800)
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ((0, 8, 1), "n_params must be positive"),
+    ((1e9, 0, 1), "world_size must be a positive integer"),
+    ((1e9, 2.5, 1), "world_size must be a positive integer"),
+    ((1e9, 8, 4), "stage must be one of"),
+])
+def test_zero_memory_rejects_bad_arguments(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        zero_memory_per_rank(*arguments)
+    with pytest.raises(ValueError, match="optimizer_bytes must be positive"):
+        zero_memory_per_rank(1e9, 8, 1, optimizer_bytes=0)

@@ -23,6 +23,10 @@ with activations (``Q K^T`` and the weighted sum of ``V``), whose cost grows wit
 length ``T`` rather than with ``N``; :func:`attention_flops_per_token` counts it. It is small for
 large models (``T`` much less than ``d``) and not small for the toy models of the equal-compute
 sweep, which therefore counts it (``attention=True``).
+
+Data-parallel training keeps the *model states* (parameters, gradients, optimiser state) once per
+process. ZeRO (Rajbhandari et al., 2020) shards them among the ``N_d`` processes instead:
+:func:`zero_memory_per_rank` gives the bytes each keeps at every stage of their accounting.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ import numpy as np
 import torch
 from scipy.optimize import minimize_scalar
 
-from .checks import check_positive_ints
+from .checks import check_one_of, check_positive, check_positive_int, check_positive_ints
 
 FLOPS_PER_PARAMETER_TOKEN = 6
 
@@ -104,6 +108,57 @@ def kv_cache_bytes(n_layer: int, n_kv_head: int, head_dim: int, length: int,
     check_positive_ints(n_layer=n_layer, n_kv_head=n_kv_head, head_dim=head_dim, length=length,
                         batch_size=batch_size, bytes_per_element=bytes_per_element)
     return 2 * n_layer * n_kv_head * head_dim * length * batch_size * bytes_per_element
+
+
+ZERO_STAGES = {
+    0: "data parallel (nothing sharded)",
+    1: "ZeRO-1: optimiser state sharded",
+    2: "ZeRO-2: + gradients sharded",
+    3: "ZeRO-3 / FSDP: + parameters sharded",
+}
+
+
+@dataclass(frozen=True)
+class ModelStateBytes:
+    """Bytes of the model states one process keeps: parameters, gradients, optimiser state."""
+
+    parameters: float
+    gradients: float
+    optimizer: float
+
+    @property
+    def total(self) -> float:
+        return self.parameters + self.gradients + self.optimizer
+
+
+def zero_memory_per_rank(n_params: float, world_size: int, stage: int, *,
+                         parameter_bytes: float = 2, gradient_bytes: float = 2,
+                         optimizer_bytes: float = 12) -> ModelStateBytes:
+    """The model states each of ``world_size`` data-parallel processes keeps at ZeRO ``stage``.
+
+    Rajbhandari et al. (2020, Sections 3 and 5) count ``Psi = n_params`` parameters trained with
+    mixed-precision Adam: 16-bit parameters and gradients (``2 Psi`` bytes each) and ``K Psi``
+    bytes of optimiser state, ``K = 12``: a float32 copy of the parameters, the momentum and the
+    variance. Plain data parallelism (``stage=0``) replicates all three, ``(2 + 2 + K) Psi``;
+    stage 1 divides the optimiser state by ``N_d = world_size``, stage 2 the gradients as well,
+    stage 3 (FSDP's full sharding) the parameters too. Activations and buffers are left out, as
+    they are in the paper's accounting. For float32 training with Adam, pass
+    ``parameter_bytes=4, gradient_bytes=4, optimizer_bytes=8`` (the two moments).
+    """
+    check_positive(n_params, "n_params")
+    check_positive_int(world_size, "world_size")
+    check_one_of(stage, ZERO_STAGES, "stage")
+    for value, name in ((parameter_bytes, "parameter_bytes"), (gradient_bytes, "gradient_bytes"),
+                        (optimizer_bytes, "optimizer_bytes")):
+        check_positive(value, name)
+    parameters = parameter_bytes * n_params
+    gradients = gradient_bytes * n_params
+    optimizer = optimizer_bytes * n_params
+    return ModelStateBytes(
+        parameters=parameters / world_size if stage >= 3 else parameters,
+        gradients=gradients / world_size if stage >= 2 else gradients,
+        optimizer=optimizer / world_size if stage >= 1 else optimizer,
+    )
 
 
 def _check_budget(flops) -> np.ndarray:
