@@ -37,9 +37,12 @@ TARGET = 0.95
 # measured every code block at load and so laid out every section the page skips
 # (content-visibility). With that pass replaced (course-tab-stops.js), runs beside other work on
 # this 2-core machine gave 0.76 to 0.95 (median 0.86, blocking time 233 ms, 11 runs) where the
-# old page, interleaved with them, gave 0.48 to 0.79 (median 0.67, 1,238 ms, 16 runs).
+# old page, interleaved with them, gave 0.48 to 0.79 (median 0.67, 1,238 ms, 16 runs). On a quiet
+# machine (load 0.1, 2026-12-04) it gave 0.90 to 0.99 in 5 runs and every other page 0.90 to 0.99
+# in one run each, except gpt and prereq-linear, whose one run overlapped other work: in three
+# quiet runs each they gave 0.90 to 0.97 and 0.88 to 0.97.
 # _build/reports/lighthouse-performance.md has the last run.
-PERFORMANCE_FLOORS = {"desktop": 0.90, "mobile": 0.80}
+PERFORMANCE_FLOORS = {"desktop": 0.90, "mobile": 0.85}
 
 
 def page_weight(page: Path) -> int:
