@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from course.gpt import GPT, GPTConfig
-from course.lm_training import estimate_loss, learning_rate, train_lm
+from course.lm_training import estimate_loss, learning_rate, parameter_groups, train_lm
 
 
 def repeating_data():
@@ -52,3 +52,35 @@ def test_wrong_arguments_are_rejected():
     train_ids, val_ids = repeating_data()
     with pytest.raises(ValueError):
         train_lm(model(), train_ids, val_ids, steps=0, block_size=16)
+
+
+def test_weight_decay_falls_on_the_matrices_only():
+    net = model()
+    decay, no_decay = parameter_groups(net, 0.1)
+    assert decay["weight_decay"] == 0.1 and no_decay["weight_decay"] == 0.0
+    names = {id(p): n for n, p in net.named_parameters()}
+    decayed = {names[id(p)] for p in decay["params"]}
+    assert all(p.dim() >= 2 for p in decay["params"])
+    assert all(p.dim() == 1 for p in no_decay["params"])
+    assert "token_embedding.weight" in decayed and "blocks.0.attn.qkv.weight" in decayed
+    assert {names[id(p)] for p in no_decay["params"]} >= {"blocks.0.ln1.weight",
+                                                          "blocks.0.attn.qkv.bias", "ln_f.bias"}
+    # every parameter in exactly one group; the tied head is the token embedding, counted once
+    total = len(decay["params"]) + len(no_decay["params"])
+    assert total == len(list(net.parameters())) == len(names)
+    (everything,) = parameter_groups(net, 0.1, decay_vectors=True)
+    assert len(everything["params"]) == total
+    with pytest.raises(ValueError):
+        parameter_groups(net, -1.0)
+
+
+def test_decaying_the_vectors_too_shrinks_the_norm_gains():
+    train_ids, val_ids = repeating_data()
+    gains = {}
+    for decay_vectors in (False, True):
+        net = model()
+        train_lm(net, train_ids, val_ids, steps=20, block_size=16, batch_size=4, eval_every=20,
+                 eval_batches=1, weight_decay=5.0, lr=1e-2, progress=False,
+                 decay_vectors=decay_vectors)
+        gains[decay_vectors] = net.ln_f.weight.detach().abs().mean().item()
+    assert gains[True] < gains[False]

@@ -53,6 +53,21 @@ def learning_rate(step: int, max_lr: float, total_steps: int, warmup_steps: int)
     return max_lr * (0.1 + 0.9 * 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0))))
 
 
+def parameter_groups(
+    model: nn.Module, weight_decay: float, *, decay_vectors: bool = False
+) -> list[dict]:
+    """AdamW's parameter groups: ``weight_decay`` on every matrix (``dim >= 2``: the weights
+    of linear layers and the embedding tables), none on vectors (biases, the gains of
+    LayerNorm and RMSNorm). With ``decay_vectors`` every parameter is decayed."""
+    if weight_decay < 0:
+        raise ValueError(f"weight_decay must be >= 0, got {weight_decay!r}")
+    decay = [p for p in model.parameters() if p.dim() >= 2 or decay_vectors]  # matrices
+    no_decay = [p for p in model.parameters() if p.dim() < 2 and not decay_vectors]  # vectors
+    groups = [{"params": decay, "weight_decay": weight_decay},
+              {"params": no_decay, "weight_decay": 0.0}]
+    return [group for group in groups if group["params"]]
+
+
 def train_lm(
     model: nn.Module,
     train_ids: torch.Tensor,
@@ -70,8 +85,11 @@ def train_lm(
     seed: int = 0,
     device: torch.device | str | None = None,
     progress: bool | None = None,
+    decay_vectors: bool = False,
 ) -> History:
-    """Train ``model`` (``model(x, y) -> (logits, loss)``) for ``steps`` AdamW steps.
+    """Train ``model`` (``model(x, y) -> (logits, loss)``) for ``steps`` AdamW steps, with
+    ``weight_decay`` on the matrices only (:func:`parameter_groups`; ``decay_vectors=True``
+    decays the biases and normalisation gains too).
 
     Returns a :class:`~course.training.History` with one entry per evaluation (at step 0, every
     ``eval_every`` steps and at the end): ``step``, ``train_loss`` (mean of the training batches
@@ -81,13 +99,8 @@ def train_lm(
     check_positive_int(steps, "steps")
     check_positive_int(eval_every, "eval_every")
     device = device or next(model.parameters()).device
-    decay = [p for p in model.parameters() if p.dim() >= 2]  # matrices: weight decay
-    no_decay = [p for p in model.parameters() if p.dim() < 2]  # biases, LayerNorm gains
-    optimizer = torch.optim.AdamW(
-        [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0}],
-        lr=lr,
-        betas=(0.9, 0.99),
-    )
+    groups = parameter_groups(model, weight_decay, decay_vectors=decay_vectors)
+    optimizer = torch.optim.AdamW(groups, lr=lr, betas=(0.9, 0.99))
     generator = torch_generator(seed)
     history = History()
     start = time.perf_counter()
