@@ -32,6 +32,8 @@ EXPECTED = {
                           "\\mathrm{LN}_1", "\\mathrm{LN}_2"],
     "gpt": ["token\\_embedding", "position\\_embedding", "Block", "causal", "ln\\_f",
             "head", "softmax", "weight tying", "n\\_layer"],
+    "encoder": ["token\\_embedding", "position\\_embedding", "EncoderBlock", "no causal mask",
+                "ln\\_f", "transform", "classifier", "[CLS]", "[MASK]", "blanks", "weight tying"],
     "unrolled_rnn": ["$h_{1}$", "$h_{T}$", "$x_{1}$", "loss $L$", "$D_T W$",
                      "backpropagation through time", "forward pass"],
     "lstm_cell": ["forget gate", "input gate", "output gate", "candidate", "cell state",

@@ -84,3 +84,19 @@ def test_decaying_the_vectors_too_shrinks_the_norm_gains():
                  decay_vectors=decay_vectors)
         gains[decay_vectors] = net.ln_f.weight.detach().abs().mean().item()
     assert gains[True] < gains[False]
+
+
+def test_a_transform_turns_the_loop_into_masked_language_modelling():
+    from course.encoder import EncoderConfig, MaskedLanguageModel
+    from course.masking import MLMBatches
+
+    torch.manual_seed(0)
+    ids = torch.randint(5, 30, (2000,))
+    model = MaskedLanguageModel(EncoderConfig(vocab_size=30, max_length=12, n_layer=1,
+                                              n_head=2, n_embd=16))
+    masker = MLMBatches(2, 3, 4, frozenset({0, 1, 2, 3, 4}), 30, mask_prob=0.5)
+    history = train_lm(model, ids, ids, steps=3, block_size=10, batch_size=8, eval_every=3,
+                       eval_batches=1, transform=masker, progress=False)
+    assert len(history) == 2
+    first = estimate_loss(model, ids, block_size=10, n_batches=2, transform=masker)
+    assert first == estimate_loss(model, ids, block_size=10, n_batches=2, transform=masker)

@@ -58,3 +58,14 @@ def test_pad_sequences_pads_truncates_and_keeps_a_minimum_width():
     assert padded.tolist() == [[5, 6, 7], [8, 0, 0]]
     assert text.pad_sequences([[5, 6, 7], [8]], max_len=2).tolist() == [[5, 6], [8, 0]]
     assert text.pad_sequences([[5]], min_len=4).tolist() == [[5, 0, 0, 0]]
+
+
+def test_with_tokens_inserts_special_tokens_after_pad_and_unk():
+    from course.text import CLS, MASK, SEP
+
+    vocab = text.Vocabulary.build([["b", "a", "b"]])
+    bert = vocab.with_tokens([CLS, SEP, MASK])
+    assert bert.tokens == ("<pad>", "<unk>", CLS, SEP, MASK, "b", "a")
+    assert bert.counts[2:5] == (0, 0, 0) and bert.index("b") == vocab.index("b") + 3
+    with pytest.raises(ValueError, match="already holds"):
+        bert.with_tokens([CLS])

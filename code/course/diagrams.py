@@ -500,6 +500,70 @@ def gpt() -> Figure:
     return fig
 
 
+def encoder() -> Figure:
+    """The encoder of :mod:`course.encoder`: token and learned position embeddings, ``n_layer``
+    pre-LayerNorm blocks whose self-attention has no causal mask, the final LayerNorm ``ln_f``,
+    and its two heads: the masked-language-model head of
+    :class:`~course.encoder.MaskedLanguageModel` (dense, GELU, LayerNorm, then the tied
+    embedding matrix, scored at the blanks) and the linear classifier of
+    :class:`~course.encoder.EncoderClassifier` on the state of ``[CLS]``."""
+    with _course_style():
+        fig, ax = canvas(6.9, 6.4)
+        middle = 3.75
+        ids = box(ax, (2.45, 0.3), "$\\mathtt{[CLS]}$  $x_1 \\dots$ $\\mathtt{[MASK]}$ "
+                  "$\\dots x_n$  $\\mathtt{[SEP]}$", size=(2.7, 0.4), role="data")
+        positions = box(ax, (5.25, 0.3), "positions $0, \\dots, T-1$", size=(1.9, 0.4),
+                        role="data")
+        token = box(ax, (ids.x, 1.15), "token embedding\n$\\mathtt{token\\_embedding}$",
+                    size=(2.1, 0.62), role="layer")
+        position = box(ax, (positions.x, 1.15),
+                       "position embedding\n$\\mathtt{position\\_embedding}$",
+                       size=(2.1, 0.62), role="layer")
+        add = node(ax, (middle, 2.0), "+")
+        blocks = box(
+            ax, (middle, 3.0),
+            "pre-LayerNorm $\\mathtt{EncoderBlock}$\n"
+            "$x \\leftarrow x + \\mathtt{self\\_attn}(\\mathtt{norm1}(x))$\n"
+            "no causal mask: every token sees both sides\n"
+            "$x \\leftarrow x + \\mathtt{ff}(\\mathtt{norm2}(x))$",
+            size=(3.3, 1.1), role="attention", stacked=True,
+        )
+        final = box(ax, (middle, 4.2), "final LayerNorm  $\\mathtt{ln\\_f}$",
+                    size=(2.4, 0.42), role="norm")
+        mlm = box(ax, (2.1, 5.05), "$\\mathtt{transform}$: dense,\nGELU, LayerNorm",
+                  size=(1.9, 0.58), role="layer")
+        classifier = box(ax, (5.4, 5.05), "linear $\\mathtt{classifier}$\non the state of "
+                         "$\\mathtt{[CLS]}$", size=(2.1, 0.58), role="layer")
+        scores = box(ax, (mlm.x, 5.95), "pre-training: scores over\nthe $V$ tokens at the "
+                     "blanks", size=(2.3, 0.58), role="output")
+        classes = box(ax, (classifier.x, 5.95), "fine-tuning: class\nlogits  $B \\times 2$",
+                      size=(2.1, 0.58), role="output")
+        arrow(ax, ids.top, token.bottom)
+        arrow(ax, positions.top, position.bottom)
+        arrow(ax, token.top, (token.x, add.y), add.left)
+        arrow(ax, position.top, (position.x, add.y), add.right)
+        note(ax, (add.x + 0.25, (add.y + blocks.bottom[1]) / 2), "$B \\times T \\times C$",
+             ha="left")
+        arrow(ax, add.top, blocks.bottom)
+        arrow(ax, blocks.top, final.bottom)
+        note(ax, (blocks.right[0] + 0.3, blocks.y), "$\\times N$\n$\\mathtt{n\\_layer}$",
+             ha="left", fontsize=FONT_SIZE)
+        split = 4.62
+        arrow(ax, final.top, (middle, split), kind="forward", head=False)
+        _junction(ax, (middle, split), kind="forward")
+        arrow(ax, (middle, split), (mlm.x, split), mlm.bottom)
+        arrow(ax, (middle, split), (classifier.x, split), classifier.bottom)
+        arrow(ax, mlm.top, scores.bottom)
+        arrow(ax, classifier.top, classes.bottom)
+        rail = 0.55
+        arrow(ax, token.left, (rail, token.y), (rail, scores.y), scores.left, kind="tied",
+              head=False)
+        note(ax, (rail - 0.14, (token.y + scores.y) / 2),
+             "the same $V \\times C$ matrix (weight tying)", rotation=90,
+             color=_text_color("tied"))
+    return fig
+
+
 def unrolled_rnn() -> Figure:
     """A recurrent network ``h_t = phi(W h_{t-1} + x_t)`` unrolled over time: the forward pass
     from left to right, and backpropagation through time, which multiplies one Jacobian

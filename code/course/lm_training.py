@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -18,6 +19,12 @@ from .batching import random_batch
 from .checks import check_positive_int
 from .seeding import torch_generator
 from .training import History, progress_enabled
+
+# turns a batch of windows and next-token targets into what the model trains on (a masked
+# language model's corrupted inputs and targets, say), drawing any randomness from the generator
+Transform = Callable[
+    [torch.Tensor, torch.Tensor, torch.Generator], tuple[torch.Tensor, torch.Tensor]
+]
 
 
 @torch.no_grad()
@@ -30,15 +37,19 @@ def estimate_loss(
     n_batches: int = 8,
     seed: int = 1234,
     device: torch.device | str = "cpu",
+    transform: Transform | None = None,
 ) -> float:
     """Mean loss (nats per token) of ``model`` on ``n_batches`` windows of ``ids`` chosen by
-    ``seed``: the same windows at every call, so successive estimates are comparable."""
+    ``seed``: the same windows at every call, so successive estimates are comparable (with a
+    ``transform``, the same corrupted windows too)."""
     was_training = model.training
     model.eval()
     generator = torch_generator(seed)
     losses = []
     for _ in range(n_batches):
         x, y = random_batch(ids, batch_size, block_size, generator, device)  # (B, T) each
+        if transform is not None:
+            x, y = transform(x, y, generator)
         _, loss = model(x, y)
         losses.append(loss.item())
     model.train(was_training)
@@ -86,6 +97,7 @@ def train_lm(
     device: torch.device | str | None = None,
     progress: bool | None = None,
     decay_vectors: bool = False,
+    transform: Transform | None = None,
 ) -> History:
     """Train ``model`` (``model(x, y) -> (logits, loss)``) for ``steps`` AdamW steps, with
     ``weight_decay`` on the matrices only (:func:`parameter_groups`; ``decay_vectors=True``
@@ -94,7 +106,9 @@ def train_lm(
     Returns a :class:`~course.training.History` with one entry per evaluation (at step 0, every
     ``eval_every`` steps and at the end): ``step``, ``train_loss`` (mean of the training batches
     since the previous evaluation; the fixed-window estimate at step 0), ``val_loss``
-    (:func:`estimate_loss`) and ``seconds`` (wall-clock time since the start).
+    (:func:`estimate_loss`) and ``seconds`` (wall-clock time since the start). A ``transform``
+    changes every batch, training and held-out, before the model sees it
+    (:class:`course.masking.MLMBatches` makes a masked language model of the same loop).
     """
     check_positive_int(steps, "steps")
     check_positive_int(eval_every, "eval_every")
@@ -106,7 +120,8 @@ def train_lm(
     start = time.perf_counter()
 
     def evaluate(step: int, train_loss: float | None) -> None:
-        kwargs = dict(block_size=block_size, batch_size=batch_size, n_batches=eval_batches)
+        kwargs = dict(block_size=block_size, batch_size=batch_size, n_batches=eval_batches,
+                      transform=transform)
         val_loss = estimate_loss(model, val_ids, device=device, **kwargs)
         if train_loss is None:
             train_loss = estimate_loss(model, train_ids, device=device, **kwargs)
@@ -124,6 +139,8 @@ def train_lm(
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(step - 1, lr, steps, warmup_steps)
         x, y = random_batch(train_ids, batch_size, block_size, generator, device)  # (B, T)
+        if transform is not None:
+            x, y = transform(x, y, generator)
         _, loss = model(x, y)
         if not torch.isfinite(loss):
             raise RuntimeError(f"loss became {loss.item()} at step {step}")

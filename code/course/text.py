@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 # word, and (for sequence-to-sequence targets) start and end of a sequence
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
 PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
+# BERT's special tokens (Devlin et al., 2019): the start of every input, whose final state a
+# classifier reads; the end of a segment; and the blank of masked language modelling. A
+# vocabulary gets them from :meth:`Vocabulary.with_tokens`, and their ids from ``vocab.index``.
+CLS, SEP, MASK = "[CLS]", "[SEP]", "[MASK]"
 
 # Typographic characters of cp1252 written the ASCII way, so that "don’t" and "don't" agree.
 _TYPOGRAPHY = str.maketrans(
@@ -93,6 +97,16 @@ class Vocabulary:
         if max_size is not None:
             kept = kept[: max_size - 2]
         return cls([PAD, UNK, *kept], [0, 0, *(counts[t] for t in kept)])
+
+    def with_tokens(self, extra: Sequence[str]) -> Vocabulary:
+        """The same vocabulary with the tokens ``extra`` (special tokens such as :data:`CLS`)
+        inserted after ``<pad>`` and ``<unk>``, with count 0; the words' ids move up by
+        ``len(extra)``."""
+        clash = [token for token in extra if token in self._ids]
+        if clash:
+            raise ValueError(f"the vocabulary already holds {clash}")
+        tokens = [*self.tokens[:2], *extra, *self.tokens[2:]]
+        return Vocabulary(tokens, [*self.counts[:2], *(0 for _ in extra), *self.counts[2:]])
 
     def __len__(self) -> int:
         return len(self.tokens)
