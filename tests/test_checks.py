@@ -34,5 +34,9 @@ def test_number_choice_and_length_checks():
         checks.check_fraction(1.5, "fraction")
     with pytest.raises(ValueError, match=r"activation must be one of \['relu', 'tanh'\]"):
         checks.check_one_of("gelu", ("tanh", "relu"), "activation")
+    with pytest.raises(ValueError, match=r"stage must be one of \[0, 1, 2, 3\], got True"):
+        checks.check_one_of(True, {0: "none", 1: "optimizer", 2: "+ gradients", 3: "all"}, "stage")
+    with pytest.raises(ValueError, match=r"got 1.0"):
+        checks.check_one_of(1.0, (0, 1), "stage")
     with pytest.raises(ValueError, match=r"same length, got lengths \[2, 3\]"):
         checks.check_same_length([torch.zeros(3), torch.zeros(2)], "tensors")

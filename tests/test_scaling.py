@@ -194,6 +194,7 @@ def test_zero_memory_in_float32_keeps_the_two_adam_moments():
     ((1e9, 0, 1), "world_size must be a positive integer"),
     ((1e9, 2.5, 1), "world_size must be a positive integer"),
     ((1e9, 8, 4), "stage must be one of"),
+    ((1e9, 8, True), "stage must be one of"),
 ])
 def test_zero_memory_rejects_bad_arguments(arguments, message):
     with pytest.raises(ValueError, match=message):

@@ -42,8 +42,8 @@ def check_fraction(value: float, name: str) -> None:
 
 
 def check_one_of(value: Any, choices: Collection[Any], name: str) -> None:
-    """``value`` must be one of ``choices``."""
-    if value not in choices:
+    """``value`` must be one of ``choices``, of the same type (``True`` is not the stage 1)."""
+    if not any(value == choice and type(value) is type(choice) for choice in choices):
         raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r}")
 
 
