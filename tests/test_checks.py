@@ -40,3 +40,11 @@ def test_number_choice_and_length_checks():
         checks.check_one_of(1.0, (0, 1), "stage")
     with pytest.raises(ValueError, match=r"same length, got lengths \[2, 3\]"):
         checks.check_same_length([torch.zeros(3), torch.zeros(2)], "tensors")
+
+
+def test_heads_and_dropout():
+    checks.check_heads_and_dropout(64, 4, 0.0)
+    with pytest.raises(ValueError, match="n_embd=64 must be divisible by n_head=3"):
+        checks.check_heads_and_dropout(64, 3, 0.1)
+    with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\), got 1.0"):
+        checks.check_heads_and_dropout(64, 4, 1.0)

@@ -61,18 +61,24 @@ def test_no_position_sees_the_future_with_any_position_encoding(position):
     assert torch.allclose(model(x)[0][:, :9], model(changed)[0][:, :9], atol=1e-6)
 
 
+def logits_in_pieces(model: GPT, x: torch.Tensor, splits: tuple[int, ...], cache) -> torch.Tensor:
+    """The logits of ``x`` fed through ``forward_cached`` in pieces of the lengths ``splits``."""
+    pieces, start = [], 0
+    for length in splits:
+        pieces.append(model.forward_cached(x[:, start : start + length], cache))  # (B, n, V)
+        start += length
+    return torch.cat(pieces, dim=1)  # (B, T, V)
+
+
 @pytest.mark.parametrize("position", POSITIONS)
 @pytest.mark.parametrize("splits", [(16,), (1,) * 16, (5, 1, 7, 3)])
 def test_kv_cache_gives_the_logits_of_full_recomputation(splits, position):
     model = tiny(position=position)
     x = torch.randint(0, 37, (2, 16), generator=torch_generator(4))
     full, _ = model(x)
-    cache, pieces, start = model.new_cache(), [], 0
-    for length in splits:
-        pieces.append(model.forward_cached(x[:, start : start + length], cache))
-        start += length
+    cache = model.new_cache()
+    assert torch.allclose(logits_in_pieces(model, x, splits, cache), full, atol=1e-5)
     assert len(cache) == 16
-    assert torch.allclose(torch.cat(pieces, dim=1), full, atol=1e-5)
 
 
 @pytest.mark.parametrize("position", POSITIONS)
@@ -202,11 +208,7 @@ def test_kv_cache_is_exact_for_every_modern_variant(variant, splits):
     model = tiny(**VARIANTS[variant])
     x = torch.randint(0, 37, (2, 16), generator=torch_generator(4))
     full, _ = model(x)
-    cache, pieces, start = model.new_cache(), [], 0
-    for length in splits:
-        pieces.append(model.forward_cached(x[:, start : start + length], cache))
-        start += length
-    assert torch.allclose(torch.cat(pieces, dim=1), full, atol=1e-5)
+    assert torch.allclose(logits_in_pieces(model, x, splits, model.new_cache()), full, atol=1e-5)
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

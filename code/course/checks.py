@@ -29,6 +29,14 @@ def check_positive_ints(**values: object) -> None:
         check_positive_int(value, name)
 
 
+def check_heads_and_dropout(n_embd: int, n_head: int, dropout: float) -> None:
+    """A transformer's width must split evenly into ``n_head`` heads, and ``0 <= dropout < 1``."""
+    if n_embd % n_head != 0:
+        raise ValueError(f"n_embd={n_embd} must be divisible by n_head={n_head}")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
+
+
 def check_positive(value: float, name: str) -> None:
     """``value`` must be a number ``> 0``."""
     if not value > 0:

@@ -448,6 +448,48 @@ def transformer_block() -> Figure:
     return fig
 
 
+def _embedded_tokens(ax: Axes, middle: float, ids_label: str, ids_at: tuple[float, float],
+                     positions_x: float) -> tuple[Box, Box]:
+    """The token ids (label, centre x and width ``ids_at``) and positions at the bottom, their
+    two embeddings and the ``+`` that sums them at ``middle``; returns the token embedding's box
+    (the tied head's rail starts there) and the sum's node."""
+    ids = box(ax, (ids_at[0], 0.3), ids_label, size=(ids_at[1], 0.4), role="data")
+    positions = box(ax, (positions_x, 0.3), "positions $0, \\dots, T-1$", size=(1.9, 0.4),
+                    role="data")
+    token = box(ax, (ids.x, 1.15), "token embedding\n$\\mathtt{token\\_embedding}$",
+                size=(2.1, 0.62), role="layer")
+    position = box(ax, (positions.x, 1.15),
+                   "position embedding\n$\\mathtt{position\\_embedding}$", size=(2.1, 0.62),
+                   role="layer")
+    add = node(ax, (middle, 2.0), "+")
+    arrow(ax, ids.top, token.bottom)
+    arrow(ax, positions.top, position.bottom)
+    arrow(ax, token.top, (token.x, add.y), add.left)
+    arrow(ax, position.top, (position.x, add.y), add.right)
+    return token, add
+
+
+def _through_the_blocks(ax: Axes, add: Box, blocks: Box, final: Box) -> None:
+    """The summed embeddings (``B x T x C``) into the stack of ``n_layer`` blocks, and the
+    stack into the final LayerNorm."""
+    note(ax, (add.x + 0.25, (add.y + blocks.bottom[1]) / 2), "$B \\times T \\times C$",
+         ha="left")
+    arrow(ax, add.top, blocks.bottom)
+    arrow(ax, blocks.top, final.bottom)
+    note(ax, (blocks.right[0] + 0.3, blocks.y), "$\\times N$\n$\\mathtt{n\\_layer}$",
+         ha="left", fontsize=FONT_SIZE)
+
+
+def _tied_rail(ax: Axes, token: Box, output: Box) -> None:
+    """The rail on the left from the token embedding to the ``output`` layer that reuses its
+    matrix (weight tying)."""
+    rail = 0.55
+    arrow(ax, token.left, (rail, token.y), (rail, output.y), output.left, kind="tied",
+          head=False)
+    note(ax, (rail - 0.14, (token.y + output.y) / 2),
+         "the same $V \\times C$ matrix (weight tying)", rotation=90, color=_text_color("tied"))
+
+
 def gpt() -> Figure:
     """The GPT of :class:`course.gpt.GPT`: token and learned position embeddings, ``n_layer``
     pre-LayerNorm blocks with causal self-attention, the final LayerNorm ``ln_f`` and a linear
@@ -455,15 +497,7 @@ def gpt() -> Figure:
     with _course_style():
         fig, ax = canvas(6.6, 6.05)
         middle = 3.55
-        ids = box(ax, (2.35, 0.3), "token ids:  $B \\times T$", size=(1.8, 0.4), role="data")
-        positions = box(ax, (4.75, 0.3), "positions $0, \\dots, T-1$", size=(1.9, 0.4),
-                        role="data")
-        token = box(ax, (ids.x, 1.15), "token embedding\n$\\mathtt{token\\_embedding}$",
-                    size=(2.1, 0.62), role="layer")
-        position = box(ax, (positions.x, 1.15),
-                       "position embedding\n$\\mathtt{position\\_embedding}$", size=(2.1, 0.62),
-                       role="layer")
-        add = node(ax, (middle, 2.0), "+")
+        token, add = _embedded_tokens(ax, middle, "token ids:  $B \\times T$", (2.35, 1.8), 4.75)
         blocks = box(
             ax, (middle, 3.0),
             "pre-LayerNorm $\\mathtt{Block}$\n"
@@ -477,26 +511,12 @@ def gpt() -> Figure:
                    size=(2.4, 0.42), role="layer")
         softmax = box(ax, (middle, 5.75), "softmax over the $V$ tokens:\nnext-token probabilities",
                       size=(2.4, 0.58), role="output")
-        arrow(ax, ids.top, token.bottom)
-        arrow(ax, positions.top, position.bottom)
-        arrow(ax, token.top, (token.x, add.y), add.left)
-        arrow(ax, position.top, (position.x, add.y), add.right)
-        note(ax, (add.x + 0.25, (add.y + blocks.bottom[1]) / 2), "$B \\times T \\times C$",
-             ha="left")
-        arrow(ax, add.top, blocks.bottom)
-        arrow(ax, blocks.top, final.bottom)
-        note(ax, (blocks.right[0] + 0.3, blocks.y), "$\\times N$\n$\\mathtt{n\\_layer}$",
-             ha="left", fontsize=FONT_SIZE)
+        _through_the_blocks(ax, add, blocks, final)
         arrow(ax, final.top, head.bottom)
         arrow(ax, head.top, softmax.bottom)
         note(ax, (middle + 0.12, (head.top[1] + softmax.bottom[1]) / 2),
              "logits:  $B \\times T \\times V$", ha="left")
-        rail = 0.55
-        arrow(ax, token.left, (rail, token.y), (rail, head.y), head.left, kind="tied",
-              head=False)
-        note(ax, (rail - 0.14, (token.y + head.y) / 2),
-             "the same $V \\times C$ matrix (weight tying)", rotation=90,
-             color=_text_color("tied"))
+        _tied_rail(ax, token, head)
     return fig
 
 
@@ -510,16 +530,9 @@ def encoder() -> Figure:
     with _course_style():
         fig, ax = canvas(6.9, 6.4)
         middle = 3.75
-        ids = box(ax, (2.45, 0.3), "$\\mathtt{[CLS]}$  $x_1 \\dots$ $\\mathtt{[MASK]}$ "
-                  "$\\dots x_n$  $\\mathtt{[SEP]}$", size=(2.7, 0.4), role="data")
-        positions = box(ax, (5.25, 0.3), "positions $0, \\dots, T-1$", size=(1.9, 0.4),
-                        role="data")
-        token = box(ax, (ids.x, 1.15), "token embedding\n$\\mathtt{token\\_embedding}$",
-                    size=(2.1, 0.62), role="layer")
-        position = box(ax, (positions.x, 1.15),
-                       "position embedding\n$\\mathtt{position\\_embedding}$",
-                       size=(2.1, 0.62), role="layer")
-        add = node(ax, (middle, 2.0), "+")
+        ids = ("$\\mathtt{[CLS]}$  $x_1 \\dots$ $\\mathtt{[MASK]}$ $\\dots x_n$  "
+               "$\\mathtt{[SEP]}$")
+        token, add = _embedded_tokens(ax, middle, ids, (2.45, 2.7), 5.25)
         blocks = box(
             ax, (middle, 3.0),
             "pre-LayerNorm $\\mathtt{EncoderBlock}$\n"
@@ -538,16 +551,7 @@ def encoder() -> Figure:
                      "blanks", size=(2.3, 0.58), role="output")
         classes = box(ax, (classifier.x, 5.95), "fine-tuning: class\nlogits  $B \\times 2$",
                       size=(2.1, 0.58), role="output")
-        arrow(ax, ids.top, token.bottom)
-        arrow(ax, positions.top, position.bottom)
-        arrow(ax, token.top, (token.x, add.y), add.left)
-        arrow(ax, position.top, (position.x, add.y), add.right)
-        note(ax, (add.x + 0.25, (add.y + blocks.bottom[1]) / 2), "$B \\times T \\times C$",
-             ha="left")
-        arrow(ax, add.top, blocks.bottom)
-        arrow(ax, blocks.top, final.bottom)
-        note(ax, (blocks.right[0] + 0.3, blocks.y), "$\\times N$\n$\\mathtt{n\\_layer}$",
-             ha="left", fontsize=FONT_SIZE)
+        _through_the_blocks(ax, add, blocks, final)
         split = 4.62
         arrow(ax, final.top, (middle, split), kind="forward", head=False)
         _junction(ax, (middle, split), kind="forward")
@@ -555,12 +559,7 @@ def encoder() -> Figure:
         arrow(ax, (middle, split), (classifier.x, split), classifier.bottom)
         arrow(ax, mlm.top, scores.bottom)
         arrow(ax, classifier.top, classes.bottom)
-        rail = 0.55
-        arrow(ax, token.left, (rail, token.y), (rail, scores.y), scores.left, kind="tied",
-              head=False)
-        note(ax, (rail - 0.14, (token.y + scores.y) / 2),
-             "the same $V \\times C$ matrix (weight tying)", rotation=90,
-             color=_text_color("tied"))
+        _tied_rail(ax, token, scores)
     return fig
 
 

@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .checks import check_positive_int
+from .checks import check_heads_and_dropout, check_positive_int
 from .masking import IGNORE_INDEX
 from .text import PAD_ID
 from .transformer import EncoderBlock
@@ -46,10 +46,7 @@ class EncoderConfig:
     def __post_init__(self) -> None:
         for name in ("vocab_size", "max_length", "n_layer", "n_head", "n_embd"):
             check_positive_int(getattr(self, name), name)
-        if self.n_embd % self.n_head != 0:
-            raise ValueError(f"n_embd={self.n_embd} must be divisible by n_head={self.n_head}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        check_heads_and_dropout(self.n_embd, self.n_head, self.dropout)
 
 
 class Encoder(nn.Module):

@@ -41,7 +41,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .attention import causal_mask, scaled_dot_product_attention
-from .checks import check_one_of, check_positive_int
+from .checks import check_heads_and_dropout, check_one_of, check_positive_int
 from .positions import alibi_bias, apply_rope, sinusoidal_table
 from .transformer import FeedForward
 
@@ -83,10 +83,7 @@ class GPTConfig:
     def __post_init__(self) -> None:
         for name in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd"):
             check_positive_int(getattr(self, name), name)
-        if self.n_embd % self.n_head != 0:
-            raise ValueError(f"n_embd={self.n_embd} must be divisible by n_head={self.n_head}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}")
+        check_heads_and_dropout(self.n_embd, self.n_head, self.dropout)
         check_one_of(self.position, POSITIONS, "position")
         if self.position == "sinusoidal" and self.n_embd % 2:
             raise ValueError(f"position='sinusoidal' needs an even n_embd, got {self.n_embd}")
