@@ -31,12 +31,16 @@ def jupyter_server(tmp_path):
     if not jupyter.exists():
         pytest.skip("jupyter is not installed in this environment")
     port, token = _free_port(), "course-test-token"
+    prefix = tmp_path / "prefix"  # stands for Binder's NB_PYTHON_PREFIX
     env = dict(
         os.environ,
         JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
         JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
         JUPYTER_DATA_DIR=str(tmp_path / "data"),
+        NB_PYTHON_PREFIX=str(prefix),
+        PATH=f"{jupyter.parent}{os.pathsep}{os.environ.get('PATH', '')}",
     )
+    subprocess.run([str(REPO_ROOT / "binder" / "postBuild")], env=env, cwd=tmp_path, check=True)
     process = subprocess.Popen(
         [
             str(jupyter),
@@ -48,6 +52,8 @@ def jupyter_server(tmp_path):
             f"--IdentityProvider.token={token}",
             f"--ServerApp.root_dir={REPO_ROOT}",
             f"--FileCheckpoints.root_dir={tmp_path / 'checkpoints'}",  # not beside the chapters
+            # where postBuild put JupyterLab's defaults (on Binder: the prefix's own settings)
+            f"--LabApp.app_settings_dir={prefix / 'share' / 'jupyter' / 'lab' / 'settings'}",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -81,6 +87,18 @@ def test_chapter_markdown_opens_as_a_notebook(jupyter_server):
     assert code and "from course.notebook import setup" in "".join(c["source"] for c in code)
 
 
+def test_binder_jupyterlab_asks_nothing_about_news_or_updates(jupyter_server):
+    """postBuild installs JupyterLab defaults that turn off the news question and the check
+    for updates; the server serves them as the notification settings."""
+    base, token = jupyter_server
+    url = f"{base}/lab/api/settings/@jupyterlab/apputils-extension:notification?token={token}"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        settings = json.load(response)
+    schema = settings["schema"]["properties"]  # overrides become the schema's defaults
+    defaults = {name: spec.get("default") for name, spec in schema.items()}
+    assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False
+
+
 BINDER_CHAPTER = "book/prereq-linear"  # an admonition with maths, then an imports cell that prints
 
 
@@ -110,9 +128,7 @@ def test_the_binder_link_opens_a_rendered_notebook_that_runs(jupyter_server, bro
             page.keyboard.press("Control+Enter")
         output = code_cells.nth(1).locator(".jp-OutputArea-output")
         output.filter(has_text="running on").wait_for(timeout=180_000)
-        news = page.get_by_role("button", name="No")  # JupyterLab's question about its news
-        if news.count():
-            news.first.click()
+        assert page.get_by_text("Jupyter news").count() == 0, "JupyterLab asked about its news"
         output.first.scroll_into_view_if_needed()
         REPORTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(REPORTS / "binder-jupyterlab.png"))
