@@ -50,7 +50,7 @@ def check_fraction(value: float, name: str) -> None:
 
 
 def check_one_of(value: Any, choices: Collection[Any], name: str) -> None:
-    """``value`` must be one of ``choices``, of the same type (``True`` is not the stage 1)."""
+    """``value`` must be one of ``choices`` and of the same type (so ``True`` is not ``1``)."""
     if not any(value == choice and type(value) is type(choice) for choice in choices):
         raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r}")
 
