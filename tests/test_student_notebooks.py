@@ -208,16 +208,45 @@ def test_a_notebook_installs_the_course_as_its_first_cell_does_and_runs(tmp_path
     assert installed.startswith(str(site)), installed
 
 
-def test_a_notebook_is_current_until_a_file_it_is_made_from_changes(tmp_path):
-    import os
-
+def test_a_notebook_is_current_until_what_it_is_made_from_changes(tmp_path, monkeypatch):
+    monkeypatch.setattr(notebooks, "NOTEBOOK_KEYS", tmp_path / "keys.json")
+    extra = tmp_path / "helper.py"  # stands for one of the course files the notebook includes
+    extra.write_text("x = 1\n")
+    inputs = notebooks.notebook_inputs
+    monkeypatch.setattr(notebooks, "notebook_inputs", lambda chapter: [*inputs(chapter), extra])
     chapter = notebooks.chapters()[0]
+    values = notebooks.committed_glue(chapter)
     notebook = tmp_path / "nb.ipynb"
-    assert not notebooks.is_current(notebook, chapter)
-    notebook.write_text(notebooks.student_notebook(chapter, notebooks.committed_glue(chapter)))
-    newest = max(p.stat().st_mtime_ns for p in notebooks.notebook_inputs(chapter) if p.is_file())
-    os.utime(notebook, ns=(newest + 1, newest + 1))
-    assert notebooks.is_current(notebook, chapter)
-    os.utime(notebook, ns=(newest - 1, newest - 1))  # as if an input changed after it
-    assert not notebooks.is_current(notebook, chapter)
-    assert layout.PACKAGE_DIR / "claims.py" in notebooks.notebook_inputs(chapter)
+    assert not notebooks.is_current(notebook, chapter, values)
+    notebook.write_text(notebooks.student_notebook(chapter, values))
+    assert not notebooks.is_current(notebook, chapter, values)  # written, never remembered
+    notebooks.remember(notebook, chapter, values)
+    assert notebooks.is_current(notebook, chapter, values)
+    assert not notebooks.is_current(notebook, chapter, {**values, "new-key": "1"})
+    extra.write_text("x = 2\n")
+    assert not notebooks.is_current(notebook, chapter, values)
+    notebooks.remember(notebook, chapter, values)
+    assert notebooks.is_current(notebook, chapter, values)
+    notebook.write_text(notebook.read_text() + " ")  # edited or checked out by hand
+    assert not notebooks.is_current(notebook, chapter, values)
+    assert layout.PACKAGE_DIR / "claims.py" in inputs(chapter)
+    assert chapter in inputs(chapter)
+
+
+def test_a_label_elsewhere_in_the_book_changes_every_key(monkeypatch):
+    chapter = notebooks.chapters()[0]
+    before = notebooks.notebook_key(chapter, {})
+    book = notebooks.book_index()
+    page = next(iter(book.targets.values())).page
+    renamed = plain_markdown.Target(page, "renamed", "A renamed section")
+    monkeypatch.setitem(book.targets, "some-new-label", renamed)
+    assert notebooks.notebook_key(chapter, {}) != before
+
+
+def test_a_notebook_with_a_placeholder_is_never_remembered(tmp_path, monkeypatch):
+    monkeypatch.setattr(notebooks, "NOTEBOOK_KEYS", tmp_path / "keys.json")
+    chapter = next(c for c in notebooks.chapters() if notebooks.pasted_keys(c))
+    notebook = tmp_path / "nb.ipynb"
+    notebook.write_text(notebooks.student_notebook(chapter, {}))  # every value a placeholder
+    notebooks.remember(notebook, chapter, {})
+    assert not notebooks.is_current(notebook, chapter, {})

@@ -4,9 +4,10 @@ Each chapter page's download menu links ``notebooks/<chapter>.ipynb`` in the bui
 notebook that ``book/tools/notebooks.py`` generates (plain Jupyter Markdown, the chapter's code
 cells), written when the site is built, so the values it shows are the ones this build computed
 (the committed ``book/<chapter>.ipynb``, which Colab and Binder open, is refreshed by
-``make book`` after the build). A notebook is written again only when a file it is made from
-changed (``notebooks.is_current``), so a rebuild without changes writes none. The exercise sheet
-(``hide_solutions``) offers no notebooks: they hold the solutions.
+``make book`` after the build). A notebook is written again only when what it is made from
+changed (``notebooks.is_current`` compares content, not times), so a rebuild without changes
+writes none. The exercise sheet (``hide_solutions``) offers no notebooks: they hold the
+solutions.
 """
 
 from __future__ import annotations
@@ -67,15 +68,16 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
     for docname, chapter in chapter_notebooks(app).items():
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{Path(docname).name}.ipynb"
-        if notebooks.is_current(target, chapter, [build]):
+        values = notebooks.built_glue(chapter, [build])
+        if notebooks.is_current(target, chapter, values):
             continue
         try:
-            text = notebooks.student_notebook(chapter, notebooks.built_glue(chapter, [build]),
-                                              strict=True)
+            text = notebooks.student_notebook(chapter, values, strict=True)
         except notebooks.MissingGlueError as error:
             LOGGER.warning("%s: the notebook for download lacks values: %s", docname, error)
             continue
         target.write_text(text, encoding="utf-8")
+        notebooks.remember(target, chapter, values)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import hashlib
 import json
 import os
 import re
@@ -68,6 +69,7 @@ SETUP_CELLS = 1
 CACHE = REPO_ROOT / "_build" / ".jupyter_cache"
 EXECUTED = REPO_ROOT / ".executed"  # nbmake skips any path through a folder named _build
 BUILD = REPO_ROOT / "_build"  # make book's build folder; pagebook.py builds in BUILD/pages/<name>
+NOTEBOOK_KEYS = BUILD / ".notebook-keys.json"  # the key each written notebook was made from
 GLUED_SPAN = re.compile(r'(<span class="glued"[^>]*>)(.*?)(</span>)', re.S)
 INSTALL_TEMPLATE = """\
 # Colab and other fresh environments: install the course package when it is missing.
@@ -89,8 +91,13 @@ if importlib.util.find_spec("course") is None:
 
 
 def book_config() -> dict:
-    """The book's ``_config.yml``."""
-    return yaml.safe_load(layout.CONFIG_FILE.read_text(encoding="utf-8"))
+    """The book's ``_config.yml`` (read once per version of the file; do not change it)."""
+    return _parsed_config(layout.CONFIG_FILE.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=2)
+def _parsed_config(text: str) -> dict:
+    return yaml.safe_load(text)
 
 
 def chapters() -> list[Path]:
@@ -226,28 +233,77 @@ def student_notebook(
     return nbformat.writes(nb) + "\n"
 
 
-def notebook_inputs(chapter: Path, builds: list[Path] | None = None) -> list[Path]:
-    """Every file ``chapter``'s student notebook is made from: the book's pages (labels and
-    numbers), the course code it includes, the bibliography, the configuration, the generator
-    itself and the chapter's glue files."""
-    pages = [page.source() for page in layout.read_toc()]
+def notebook_inputs(chapter: Path) -> list[Path]:
+    """Every file besides the book's pages that ``chapter``'s student notebook is made from:
+    the course code it includes, the bibliography, the configuration and the generator."""
     code = sorted(layout.PACKAGE_DIR.rglob("*.py"))
     bib = [REPO_ROOT / f for f in book_config().get("bibtex_bibfiles", [])]
     tools = [Path(__file__), Path(plain_markdown.__file__), layout.CONFIG_FILE, layout.TOC_FILE]
-    glue = [layout.glue_file(b, docname(chapter)) for b in builds or build_folders(chapter)]
-    return pages + code + bib + tools + glue
+    return [chapter, *code, *bib, *tools]
 
 
-def is_current(notebook: Path, chapter: Path, builds: list[Path] | None = None) -> bool:
-    """Whether ``notebook`` holds every glued value and was written after every file it is
-    made from last changed (then generating it again would write the same text)."""
+def index_digest(book: plain_markdown.Book) -> str:
+    """A digest of what conversion reads from the whole book (labels, numbers, site, macros):
+    an edit of a page that changes none of them leaves the other chapters' notebooks as they
+    are."""
+    parts = (book.baseurl, book.repository, book.branch, sorted(book.macros.items()),
+             book.targets, book.figures, book.proofs, book.equations, book.exercises,
+             book.bibliography_page)  # the bibliography itself is a file of notebook_inputs
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+
+
+def notebook_key(chapter: Path, values: dict[str, str]) -> str:
+    """The content key of ``chapter``'s student notebook shown with glued ``values``: equal keys
+    mean equal notebooks (every input is in it, by content, not by time or path)."""
+    digest = hashlib.sha256(index_digest(book_index()).encode())
+    for path in notebook_inputs(chapter):
+        digest.update(path.name.encode() + b"\0")
+        digest.update(path.read_bytes() if path.is_file() else b"(none)")
+    digest.update(json.dumps(values, sort_keys=True).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _text_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _memory_name(notebook: Path) -> str:
+    notebook = notebook.resolve()
+    return (notebook.relative_to(REPO_ROOT).as_posix() if notebook.is_relative_to(REPO_ROOT)
+            else str(notebook))
+
+
+def _read_keys() -> dict[str, list[str]]:
+    try:
+        return json.loads(NOTEBOOK_KEYS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def is_current(notebook: Path, chapter: Path, values: dict[str, str]) -> bool:
+    """Whether ``notebook`` is what generating it from ``chapter`` with ``values`` would write:
+    the key remembered for it matches, and so does its text (an edit or a checkout of the
+    notebook makes it stale)."""
     if not notebook.is_file():
         return False
-    written = notebook.stat().st_mtime_ns
+    remembered = _read_keys().get(_memory_name(notebook))
+    return (remembered is not None
+            and remembered == [notebook_key(chapter, values), _text_digest(notebook)])
+
+
+def remember(notebook: Path, chapter: Path, values: dict[str, str]) -> None:
+    """Record that ``notebook`` is current for ``chapter`` and ``values`` (see ``is_current``).
+    A notebook that shows a placeholder is never recorded: a later build may fill it in."""
+    keys = {name: key for name, key in _read_keys().items() if (REPO_ROOT / name).is_file()}
+    name = _memory_name(notebook)
     if f"{plain_markdown.PLACEHOLDER}</span>" in notebook.read_text(encoding="utf-8"):
-        return False
-    inputs = [p for p in notebook_inputs(chapter, builds) if p.is_file()]
-    return all(p.stat().st_mtime_ns <= written for p in inputs)
+        keys.pop(name, None)
+    else:
+        keys[name] = [notebook_key(chapter, values), _text_digest(notebook)]
+    NOTEBOOK_KEYS.parent.mkdir(parents=True, exist_ok=True)
+    partial = NOTEBOOK_KEYS.with_suffix(f".{os.getpid()}.partial")
+    partial.write_text(json.dumps(keys, indent=0, sort_keys=True), encoding="utf-8")
+    partial.replace(NOTEBOOK_KEYS)
 
 
 def masked(text: str) -> str:
@@ -280,10 +336,10 @@ def generate(builds: list[Path] | None = None, allow_missing: bool = False) -> l
     for chapter in chapters():
         path = notebook_path(chapter)
         expected.add(path)
-        if is_current(path, chapter, builds):  # a rebuild without changes writes nothing
+        values = committed_glue(chapter) | built_glue(chapter, builds)
+        if is_current(path, chapter, values):  # a rebuild without changes writes nothing
             written.append(path)
             continue
-        values = committed_glue(chapter) | built_glue(chapter, builds)
         try:
             text = student_notebook(chapter, values, strict=not allow_missing)
         except MissingGlueError as error:  # the others are still written
@@ -291,8 +347,7 @@ def generate(builds: list[Path] | None = None, allow_missing: bool = False) -> l
             continue
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
-        else:
-            path.touch()  # the same text, now known current (is_current reads its time)
+        remember(path, chapter, values)
         written.append(path)
     for stale in committed_notebooks() - expected:
         stale.unlink()
