@@ -216,3 +216,38 @@ def test_fixed_pages_are_remembered_until_they_or_the_fixes_change(tmp_path):
     assert not course_pages.FixedPages(memo, site, ("maths", ["fa-moon"])).fixed(page)
     page.write_text("<p>written again by Sphinx</p>")
     assert not again.fixed(page)
+
+
+def test_a_page_written_again_unchanged_gets_its_fixed_text_without_fixing(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    (site / "_static").mkdir(parents=True)
+    for name in ("a.css", "b.css"):
+        (site / "_static" / name).write_text(f"/* {name} */ p {{ margin: 0 }}")
+    page = site / "page.html"
+    links = ('<link rel="stylesheet" href="_static/a.css" />'
+             '<link rel="stylesheet" href="_static/b.css" />')
+    written = f"<html><head>{links}</head><body><p>one</p></body></html>"
+    fixes = []
+    fix = course_pages._optimised
+    monkeypatch.setattr(course_pages, "_optimised", lambda *a: fixes.append(1) or fix(*a))
+    memo = tmp_path / "cache" / "fixed.json"
+
+    def build(text: str) -> str:  # Sphinx writes the page, then the build fixes it
+        page.write_text(text)
+        course_pages._BUNDLES.clear()  # as optimise_site does at the start of each build
+        done = course_pages.FixedPages(memo, site, (False, []))
+        course_pages.optimise_page(page, site, None, {}, None, done)
+        done.remember(page)
+        done.save()
+        return page.read_text()
+
+    first = build(written)
+    assert "course-bundle-" in first and len(fixes) == 1
+    assert build(written) == first and len(fixes) == 1  # the same text: not fixed again
+    build(written.replace("one", "two"))
+    assert len(fixes) == 2
+    assert len(list(memo.with_name("fixed-texts").iterdir())) == 1  # only the current page's
+    for bundle in (site / "_static").glob("course-bundle-*.css"):
+        bundle.unlink()  # a fresh site folder beside the old memory
+    assert "course-bundle-" in build(written.replace("one", "two")) and len(fixes) == 3
+    assert list((site / "_static").glob("course-bundle-*.css"))

@@ -65,6 +65,7 @@ MISLABELLED_BUTTON = re.compile(
 # inline scripts in the page use DOCUMENTATION_OPTIONS as soon as they run
 KEEP_BLOCKING = ("documentation_options.js",)
 CSS_IMPORT = re.compile(r'@import\s+(?:url\()?["\'](?P<target>[^"\']+)["\']\)?\s*;')
+BUNDLE_LINK = re.compile(r'<link rel="stylesheet" href="([^"]*course-bundle-[0-9a-f]+\.css)"')
 CSS_URL = re.compile(r'url\(\s*["\']?(?P<target>[^"\')]+?)["\']?\s*\)')
 _BUNDLES: dict[tuple[Path, ...], Path] = {}
 _BUNDLES_LOCK = threading.Lock()
@@ -652,9 +653,27 @@ def subset_icon_fonts(site: Path, cache: Path) -> set[str]:
 
 
 def optimise_page(page_path: Path, site: Path, maths: tuple[str, Path] | None,
-                  macros: dict[str, str], icons: set[str] | None = None) -> None:
-    """Apply every fix to one written page (idempotent: a fixed page is left as it is)."""
+                  macros: dict[str, str], icons: set[str] | None = None,
+                  done: FixedPages | None = None) -> None:
+    """Apply every fix to one written page (idempotent: a fixed page is left as it is). With
+    ``done``, a page Sphinx wrote again with the same text gets the fixed text it had before,
+    without typesetting its maths again."""
     page = page_path.read_text(encoding="utf-8")
+    if done is not None:
+        known = done.fixed_text(page_path, page)
+        bundles = BUNDLE_LINK.findall(known or "")
+        if known is not None and all((page_path.parent / b).is_file() for b in bundles):
+            page_path.write_text(known, encoding="utf-8")
+            return
+    improved = _optimised(page, page_path, site, maths, macros, icons)
+    if improved != page:
+        page_path.write_text(improved, encoding="utf-8")
+    if done is not None:
+        done.keep_fixed_text(page_path, page, improved)
+
+
+def _optimised(page: str, page_path: Path, site: Path, maths: tuple[str, Path] | None,
+               macros: dict[str, str], icons: set[str] | None) -> str:
     improved = name_buttons_by_their_text(page)
     tags = find_tags(improved)  # one parse for the fixes below: each edits other tags
     icon_script = _drop_icon_script_edits(improved, tags)
@@ -668,8 +687,7 @@ def optimise_page(page_path: Path, site: Path, maths: tuple[str, Path] | None,
     if maths is not None:
         depth = len(page_path.relative_to(site).parts) - 1
         improved = render_page_maths(improved, depth, maths, macros)
-    if improved != page:
-        page_path.write_text(improved, encoding="utf-8")
+    return improved
 
 
 def optimise_site(app: Sphinx, exception: Exception | None) -> None:
@@ -695,7 +713,8 @@ def optimise_site(app: Sphinx, exception: Exception | None) -> None:
     done = FixedPages(cache / "fixed-pages.json", site, (maths is not None, sorted(icons)))
     pages = [p for p in site.rglob("*.html") if "_static" not in p.parts and not done.fixed(p)]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
-        jobs = {pool.submit(optimise_page, p, site, maths, macros, icons): p for p in pages}
+        jobs = {pool.submit(optimise_page, p, site, maths, macros, icons, done): p
+                for p in pages}
         for job, page_path in jobs.items():
             try:
                 job.result()
@@ -708,30 +727,71 @@ def optimise_site(app: Sphinx, exception: Exception | None) -> None:
 
 class FixedPages:
     """The pages already fixed, by size and time, so that a rebuild parses only those Sphinx
-    wrote again. The memory is void when this module or what the fixes depend on changes."""
+    wrote again; and the fixed text of each page, by the digest of what Sphinx wrote, so that
+    a page written again unchanged (a prose edit of one chapter makes Sphinx write every page)
+    is not typeset again. The memory is void when this module or what the fixes depend on
+    changes, and it keeps the fixed texts of the site's current pages only."""
 
     def __init__(self, path: Path, site: Path, inputs: object) -> None:
         self.path, self.site = path, site
+        self.texts = path.with_name(path.stem + "-texts")  # <digest>.html, one per page
         self.key = hashlib.sha256(Path(__file__).read_bytes() + repr(inputs).encode()).hexdigest()
         memo = _read_memory(path)
         same = memo.get("key") == self.key
         self.pages: dict[str, list[int]] = memo.get("pages", {}) if same else {}
+        self.page_texts: dict[str, str] = memo.get("texts", {}) if same else {}
+        self._lock = threading.Lock()
 
     def _state(self, page: Path) -> tuple[str, list[int]]:
         stat = page.stat()
         return page.relative_to(self.site).as_posix(), [stat.st_mtime_ns, stat.st_size]
 
+    def _text_file(self, written: str) -> Path:
+        digest = hashlib.sha256(self.key.encode() + written.encode("utf-8")).hexdigest()
+        return self.texts / f"{digest[:32]}.html"
+
     def fixed(self, page: Path) -> bool:
         name, state = self._state(page)
         return self.pages.get(name) == state
+
+    def fixed_text(self, page: Path, written: str) -> str | None:
+        """The fixed text of ``page`` if an earlier build fixed the same ``written`` text."""
+        stored = self._text_file(written)
+        if stored.stem not in set(self.page_texts.values()):
+            return None
+        try:
+            text = stored.read_text(encoding="utf-8")
+        except OSError:
+            return None
+        with self._lock:
+            self.page_texts[page.relative_to(self.site).as_posix()] = stored.stem
+        return text
+
+    def keep_fixed_text(self, page: Path, written: str, fixed: str) -> None:
+        stored = self._text_file(written)
+        self.texts.mkdir(parents=True, exist_ok=True)
+        partial = stored.with_suffix(f".{threading.get_ident()}.partial")
+        partial.write_text(fixed, encoding="utf-8")
+        partial.replace(stored)
+        with self._lock:
+            self.page_texts[page.relative_to(self.site).as_posix()] = stored.stem
 
     def remember(self, page: Path) -> None:
         name, state = self._state(page)
         self.pages[name] = state
 
     def save(self) -> None:
+        """Write the memory, and delete the fixed texts no page of the site has now."""
+        self.page_texts = {page: text for page, text in self.page_texts.items()
+                           if (self.site / page).is_file()}
+        current = set(self.page_texts.values())
+        if self.texts.is_dir():
+            for stored in self.texts.iterdir():
+                if stored.stem not in current:
+                    stored.unlink()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps({"key": self.key, "pages": self.pages}), encoding="utf-8")
+        memo = {"key": self.key, "pages": self.pages, "texts": self.page_texts}
+        self.path.write_text(json.dumps(memo), encoding="utf-8")
 
 
 def drop_duplicate_scripts(context: dict[str, Any]) -> None:
