@@ -253,3 +253,25 @@ def test_the_cache_key_is_myst_nbs_and_is_remembered_by_the_chapters_text(tmp_pa
     assert changed == cache.create_hashed_notebook(freshness.read_chapter(chapter))[1]
     memo.write_text("not json")  # an unreadable memory is computed again, not trusted
     assert freshness.notebook_hashkey(cache, chapter) == changed
+
+
+def test_a_chapter_is_parsed_once_then_read_from_disk(tmp_path, monkeypatch):
+    monkeypatch.setattr(freshness, "PARSED_DIR", tmp_path / "parsed")
+    chapter = tmp_path / "chapter.md"
+    chapter.write_text(CHAPTER.format(prose="Some prose."))
+    freshness._read_text.cache_clear()
+    first = freshness.read_chapter(chapter)
+    assert len(list((tmp_path / "parsed").glob("*.json"))) == 1
+
+    def parse(*args, **kwargs):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(freshness, "read_myst_markdown_notebook", parse)
+    freshness._read_text.cache_clear()  # as in the next process of the build
+    again = freshness.read_chapter(chapter)
+    assert again == first and again.cells[-1].source == first.cells[-1].source
+    chapter.write_text(CHAPTER.format(prose="Other prose."))  # a new text is parsed
+    freshness._read_text.cache_clear()
+    with pytest.raises(AssertionError, match="parsed again"):
+        freshness.read_chapter(chapter)
+    freshness._read_text.cache_clear()

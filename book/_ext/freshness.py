@@ -55,6 +55,9 @@ EXECUTION_ENV = {
     "COURSE_BOOK_BUILD": "1",  # course.plotting.building_book: publish files for the site
 }
 _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+PARSED_DIR = layout.REPO_ROOT / "_build" / ".parsed-chapters"  # <digest>.json: read_chapter's
+PARSER_VERSION = f"myst-nb {_version('myst-nb')}, myst-parser {_version('myst-parser')}"
+PARSED_KEPT = 100  # parsed texts kept: a few per chapter, the newest
 
 
 # ---------------------------------------------------------------------------------------
@@ -67,7 +70,12 @@ def is_notebook_source(path: Path) -> bool:
     the Jupytext ``myst`` format and a kernel (what myst-nb requires to execute it)."""
     if path.suffix != ".md" or not path.is_file():
         return False
-    match = _FRONT_MATTER.match(path.read_text(encoding="utf-8"))
+    return _declares_a_notebook(path.read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=128)
+def _declares_a_notebook(text: str) -> bool:
+    match = _FRONT_MATTER.match(text)
     if not match:
         return False
     front = yaml.safe_load(match.group(1)) or {}
@@ -84,8 +92,27 @@ def read_chapter(path: Path) -> nbformat.NotebookNode:
 
 @functools.lru_cache(maxsize=64)
 def _read_text(text: str, path: str) -> nbformat.NotebookNode:
-    # the freshness checks read every chapter twice per build; parsing is the slow part
-    return read_myst_markdown_notebook(text, path=Path(path))
+    # Every build reads every chapter in three processes (execute, Sphinx, generate), about
+    # 1.4 s each on two cores; parsing is the slow part, so its result is kept on disk, by the
+    # text, the path and the parser's version.
+    digest = hashlib.sha256(f"{PARSER_VERSION}\0{path}\0{text}".encode()).hexdigest()[:32]
+    stored = PARSED_DIR / f"{digest}.json"
+    try:
+        return nbformat.from_dict(json.loads(stored.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        pass
+    nb = read_myst_markdown_notebook(text, path=Path(path))
+    try:
+        PARSED_DIR.mkdir(parents=True, exist_ok=True)
+        partial = stored.with_suffix(f".{os.getpid()}.partial")
+        partial.write_text(json.dumps(nb), encoding="utf-8")
+        partial.replace(stored)
+        kept = sorted(PARSED_DIR.glob("*.json"), key=lambda f: f.stat().st_mtime, reverse=True)
+        for old in kept[PARSED_KEPT:]:
+            old.unlink(missing_ok=True)
+    except OSError:  # a read-only checkout parses every time
+        pass
+    return nb
 
 
 def _module_file(name: str, package_dir: Path) -> Path | None:
