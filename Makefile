@@ -36,11 +36,13 @@ $(BIN)/.installed: requirements.txt code/pyproject.toml
 book: $(BIN)/.installed
 	$(BIN)/python book/tools/notebooks.py execute
 	$(BIN)/python book/tools/build_book.py build . $(JB_FLAGS)
-	@# the student notebooks show the values this build computed (commit them if they changed)
-	$(BIN)/python book/tools/notebooks.py generate
-	@if [ -n "$$COURSE_CHROMIUM" ] || command -v chromium >/dev/null \
+	@# the student notebooks show the values this build computed (commit them if they changed);
+	@# they are written while the PDF is printed, which mostly waits on Chromium
+	$(BIN)/python book/tools/notebooks.py generate & generating=$$!; \
+	if [ -n "$$COURSE_CHROMIUM" ] || command -v chromium >/dev/null \
 		|| command -v chromium-browser >/dev/null; then $(MAKE) --no-print-directory pdf; \
-	else echo "No Chromium, so no PDF of the book (apt-get install chromium, then make pdf)"; fi
+	else echo "No Chromium, so no PDF of the book (apt-get install chromium, then make pdf)"; \
+	fi; printed=$$?; wait $$generating && exit $$printed
 	@echo "The site is in $(abspath $(SITE))/index.html (make serve to read it)"
 
 serve:
