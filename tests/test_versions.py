@@ -257,3 +257,21 @@ def test_the_social_card_is_a_small_1200_by_630_png():
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (1200, 630)
     assert len(data) < 100_000
+
+
+def test_a_rebuild_that_writes_one_page_still_lists_every_page_in_the_sitemap(monkeypatch):
+    import sphinx_sitemap
+
+    listed = []
+    monkeypatch.setattr(sphinx_sitemap, "add_html_link",
+                        lambda app, pagename, *rest: listed.append(pagename))
+    app = SimpleNamespace(builder=SimpleNamespace(format="html"),
+                          config=SimpleNamespace(notfound_pagename="404"),
+                          env=SimpleNamespace(found_docs={"book/intro", "book/gpt", "book/bpe"}))
+    for page in ("book/gpt", "genindex"):  # what this build wrote (and sphinx-sitemap listed)
+        cv.on_html_page_context(app, page, "page.html", {}, None)
+    cv.list_unwritten_pages_in_the_sitemap(app, None)
+    assert listed == ["book/bpe", "book/intro"]
+    listed.clear()
+    cv.list_unwritten_pages_in_the_sitemap(app, RuntimeError("the build failed"))
+    assert listed == []

@@ -232,6 +232,8 @@ def on_html_page_context(
     app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
 ) -> None:
     """The 404 page is served at any address: no version switcher, scripts' root absolute."""
+    written = getattr(app, "course_written_pages", set())
+    app.course_written_pages = written | {pagename}  # type: ignore[attr-defined]
     if pagename != app.config.notfound_pagename:
         return
     context["content_root"] = app.config.notfound_urls_prefix
@@ -260,12 +262,31 @@ def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
             (outdir / name).unlink(missing_ok=True)
 
 
+def list_unwritten_pages_in_the_sitemap(app: Sphinx, exception: Exception | None) -> None:
+    """Give sphinx-sitemap the pages this build did not write again.
+
+    sphinx-sitemap lists the pages written by the build that writes the sitemap, so after a
+    rebuild that wrote one chapter the sitemap would list that chapter alone (an open upstream
+    bug, jdillard/sphinx-sitemap#13). Its own per-page hook is called here for every other
+    document, before it writes the sitemap.
+    """
+    if exception is not None or app.builder.format != "html":
+        return
+    from sphinx_sitemap import add_html_link
+
+    written = getattr(app, "course_written_pages", set())
+    for docname in sorted(app.env.found_docs - written):
+        add_html_link(app, docname, "page.html", {}, None)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Load notfound, sitemap (latest only) and opengraph; connect the version switcher."""
     app.setup_extension("notfound.extension")
     app.setup_extension("sphinxext.opengraph")
     if _version_for_sphinx() == LATEST:  # old versions are not advertised to search engines
         app.setup_extension("sphinx_sitemap")
+        # before sphinx-sitemap writes the file (priority 500)
+        app.connect("build-finished", list_unwritten_pages_in_the_sitemap, priority=400)
     app.connect("config-inited", on_config_inited)
     app.connect("html-page-context", on_html_page_context, priority=450)
     app.add_css_file(STYLESHEET)
