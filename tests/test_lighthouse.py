@@ -126,13 +126,15 @@ def below(audits: dict, category: str, form_factor: str, threshold: float) -> di
     }
 
 
-@pytest.fixture(scope="module")
+# Session-scoped: the worker that runs this file may run other files' tests between two of
+# its tests, which would end a module-scoped fixture and run every audit again (98 s).
+@pytest.fixture(scope="session")
 def audits(site_url) -> dict[tuple[str, str], dict]:
     """Accessibility, best-practice and SEO audits (they do not depend on the machine)."""
     return audit_pages(site_url, QUALITY, "lighthouse")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def performance_audits(site_url) -> dict[tuple[str, str], dict]:
     """Performance audits (timed on this machine: meaningful only when it is quiet)."""
     return audit_pages(site_url, ("performance",), "lighthouse-performance")
