@@ -251,3 +251,35 @@ def test_a_page_written_again_unchanged_gets_its_fixed_text_without_fixing(tmp_p
         bundle.unlink()  # a fresh site folder beside the old memory
     assert "course-bundle-" in build(written.replace("one", "two")) and len(fixes) == 3
     assert list((site / "_static").glob("course-bundle-*.css"))
+
+
+def test_css_content_characters_decode_escapes_and_plain_text():
+    css = ('mjx-c.mjx-c2211::before { content: "\\2211"; }'
+           'mjx-c.mjx-c1D465.TEX-I::before { padding: 0 0 0 0; content: "x"; }'
+           'mjx-c.mjx-c22::before { content: "\\""; } p { color: red }')
+    assert course_pages.css_content_characters(css) == {0x2211, ord("x"), ord('"')}
+
+
+def test_maths_fonts_keep_exactly_the_characters_the_pages_draw(tmp_path):
+    from fontTools.ttLib import TTFont
+
+    source = course_pages.mathjax_source() / course_pages.MATHJAX_FONTS
+    site = tmp_path / "html"
+    fonts = site / course_pages.FONT_DIR
+    fonts.mkdir(parents=True)
+    for name in ("MathJax_Main-Regular.woff", "MathJax_AMS-Regular.woff"):
+        shutil.copy(source / name, fonts)
+    (site / "page.html").write_text(
+        '<head><style id="course-math">mjx-c.mjx-c2211::before { content: "\\2211"; }'
+        'mjx-c.mjx-c78::before { content: "x"; }</style></head><body></body>')
+    used = course_pages.subset_maths_fonts(site, tmp_path / "cache")
+    assert used == {0x2211, ord("x")}
+    main = TTFont(fonts / "MathJax_Main-Regular.woff")
+    assert main.flavor == "woff" and set(main.getBestCmap()) <= used | {0x20, 0xA0}
+    assert ord("x") in main.getBestCmap() and ord("y") not in main.getBestCmap()
+    assert (fonts / "MathJax_AMS-Regular.woff").stat().st_size < (
+        source / "MathJax_AMS-Regular.woff").stat().st_size / 2
+    # a page that draws one more character gets it: fonts are cut from the shipped copies
+    (site / "page.html").write_text('<style id="course-math">a::before{content:"y"}</style>')
+    course_pages.subset_maths_fonts(site, tmp_path / "cache")
+    assert ord("y") in TTFont(fonts / "MathJax_Main-Regular.woff").getBestCmap()

@@ -37,6 +37,7 @@ import shutil
 import struct
 import subprocess
 import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -51,7 +52,11 @@ LOGGER = logging.getLogger(__name__)
 RENDERER = Path(__file__).with_name("render_math.cjs")
 FAVICON = STATIC_DIR / "favicon.svg"
 MATHJAX_DIR = "_static/mathjax"
-FONT_DIR = MATHJAX_DIR + "/output/chtml/fonts/woff-v2"
+MATHJAX_FONTS = "output/chtml/fonts/woff-v2"  # inside MathJax's folder
+FONT_DIR = f"{MATHJAX_DIR}/{MATHJAX_FONTS}"
+MATH_STYLE = re.compile(r'<style id="course-math">(.*?)</style>', re.DOTALL)
+CSS_CONTENT = re.compile(r'content:\s*"((?:[^"\\]|\\.)*)"')
+CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})\s?|\\(.)")
 
 # TeX inside a maths element, as Sphinx writes it: \(..\) inline, \[..\] displayed
 TEX_SPAN = re.compile(r"\\\((?P<inline>.*?)\\\)|\\\[(?P<display>.*?)\\\]", re.DOTALL)
@@ -566,31 +571,69 @@ def _read_memory(path: Path) -> dict:
         return {}
 
 
-def icons_in_use(site: Path, cache: Path | None = None) -> set[str]:
-    """Every ``fa-*`` class named by a page of the site or by one of its scripts.
-
-    With ``cache`` (a folder), the names found in each file are kept there by the file's size
-    and time, so that a rebuild reads only the files it wrote.
-    """
-    memo_path = cache / "icons-in-use.json" if cache is not None else None
+def _found_in_site(site: Path, suffixes: tuple[str, ...], find: Callable[[str], Iterable[Any]],
+                   memo_path: Path | None) -> set[Any]:
+    """Everything ``find`` finds in the site's files with these suffixes. With ``memo_path``,
+    what was found in each file is kept there by the file's size and time, so that a rebuild
+    reads only the files it wrote."""
     memo = _read_memory(memo_path) if memo_path else {}
-    names: set[str] = set()
+    found: set[Any] = set()
     seen = {}
     for path in site.rglob("*"):
-        if path.suffix not in (".html", ".js") or not path.is_file():
+        if path.suffix not in suffixes or not path.is_file():
             continue
         state = path.stat()
         key, stamp = path.relative_to(site).as_posix(), [state.st_mtime_ns, state.st_size]
         entry = memo.get(key)
         if entry is None or entry[0] != stamp:
             text = path.read_text(encoding="utf-8", errors="replace")
-            entry = [stamp, sorted(set(ICON_NAME.findall(text)))]
+            entry = [stamp, sorted(set(find(text)))]
         seen[key] = entry
-        names.update(entry[1])
+        found.update(entry[1])
     if memo_path is not None and seen != memo:
         memo_path.parent.mkdir(parents=True, exist_ok=True)
         memo_path.write_text(json.dumps(seen), encoding="utf-8")
-    return names
+    return found
+
+
+def icons_in_use(site: Path, cache: Path | None = None) -> set[str]:
+    """Every ``fa-*`` class named by a page of the site or by one of its scripts (with
+    ``cache``, a folder, a rebuild reads only the files it wrote)."""
+    memo = cache / "icons-in-use.json" if cache is not None else None
+    return _found_in_site(site, (".html", ".js"), ICON_NAME.findall, memo)
+
+
+def css_content_characters(css: str) -> set[int]:
+    """The code points of every ``content: "..."`` string in ``css`` (escapes decoded)."""
+    found = set()
+    for match in CSS_CONTENT.finditer(css):
+        text = CSS_ESCAPE.sub(lambda e: chr(int(e[1], 16)) if e[1] else e[2], match[1])
+        found.update(map(ord, text))
+    return found
+
+
+def maths_characters(page: str) -> set[int]:
+    """The characters a page's typeset maths draws from MathJax's fonts: MathJax's CHTML
+    output puts each one in a ``content`` rule of the page's maths stylesheet."""
+    style = MATH_STYLE.search(page)
+    return css_content_characters(style[1]) if style else set()
+
+
+def subset_maths_fonts(site: Path, cache: Path) -> set[int]:
+    """Cut MathJax's fonts in the site down to the characters its typeset maths uses; the
+    characters kept. Cut from sphinx-mathjax-offline's copies, so a page with a new symbol
+    gets it. MathJax sizes and places every character by its own tables, not by the font's,
+    so the maths is laid out exactly as before."""
+    source = mathjax_source()
+    memo = cache / "maths-characters.json"
+    used = _found_in_site(site, (".html",), maths_characters, memo)
+    if source is None or not used:
+        return set()
+    for font in sorted((source / MATHJAX_FONTS).glob("*.woff")):
+        target = site / FONT_DIR / font.name
+        if target.is_file():
+            subset_font(font, target, used, cache)
+    return used
 
 
 def subset_font(source: Path, target: Path, codepoints: set[int], cache: Path) -> None:
@@ -602,8 +645,9 @@ def subset_font(source: Path, target: Path, codepoints: set[int], cache: Path) -
     cached = cache / f"{source.stem}-{digest.hexdigest()[:16]}{source.suffix}"
     if not cached.is_file():
         options = subset.Options()
-        options.flavor = "woff2" if source.suffix == ".woff2" else None
+        options.flavor = {".woff2": "woff2", ".woff": "woff"}.get(source.suffix)
         options.layout_features = ["*"]
+        options.drop_tables += ["FFTM"]  # FontForge's timestamps (MathJax's fonts), unused
         font = subset.load_font(str(source), options)
         subsetter = subset.Subsetter(options)
         subsetter.populate(unicodes=codepoints)
@@ -723,6 +767,8 @@ def optimise_site(app: Sphinx, exception: Exception | None) -> None:
             else:
                 done.remember(page_path)
     done.save()
+    if maths is not None:
+        subset_maths_fonts(site, cache)
 
 
 class FixedPages:
