@@ -267,18 +267,23 @@ def test_maths_fonts_keep_exactly_the_characters_the_pages_draw(tmp_path):
     site = tmp_path / "html"
     fonts = site / course_pages.FONT_DIR
     fonts.mkdir(parents=True)
-    for name in ("MathJax_Main-Regular.woff", "MathJax_AMS-Regular.woff"):
+    names = ("MathJax_Main-Regular.woff", "MathJax_AMS-Regular.woff", "MathJax_Zero.woff")
+    for name in names:
         shutil.copy(source / name, fonts)
     (site / "page.html").write_text(
         '<head><style id="course-math">mjx-c.mjx-c2211::before { content: "\\2211"; }'
-        'mjx-c.mjx-c78::before { content: "x"; }</style></head><body></body>')
+        'mjx-c.mjx-c78::before { content: "x"; }'
+        'mjx-c.mjx-c1D53C.TEX-A::before { content: "E"; }</style></head><body></body>')
     used = course_pages.subset_maths_fonts(site, tmp_path / "cache")
-    assert used == {0x2211, ord("x")}
+    assert used == {0x2211, ord("x"), ord("E")}
     main = TTFont(fonts / "MathJax_Main-Regular.woff")
     assert main.flavor == "woff" and set(main.getBestCmap()) <= used | {0x20, 0xA0}
     assert ord("x") in main.getBestCmap() and ord("y") not in main.getBestCmap()
     assert (fonts / "MathJax_AMS-Regular.woff").stat().st_size < (
         source / "MathJax_AMS-Regular.woff").stat().st_size / 2
+    # a font with none of the characters stays whole (an empty font fails to load)
+    zero = (fonts / "MathJax_Zero.woff").read_bytes()
+    assert zero == (source / "MathJax_Zero.woff").read_bytes()
     # a page that draws one more character gets it: fonts are cut from the shipped copies
     (site / "page.html").write_text('<style id="course-math">a::before{content:"y"}</style>')
     course_pages.subset_maths_fonts(site, tmp_path / "cache")

@@ -629,9 +629,13 @@ def subset_maths_fonts(site: Path, cache: Path) -> set[int]:
     used = _found_in_site(site, (".html",), maths_characters, memo)
     if source is None or not used:
         return set()
+    from fontTools.ttLib import TTFont
+
     for font in sorted((source / MATHJAX_FONTS).glob("*.woff")):
         target = site / FONT_DIR / font.name
-        if target.is_file():
+        # a font with none of the characters is left whole: an empty one is no valid font
+        # (MathJax_Zero, first in every family list, holds only zero-width spaces)
+        if target.is_file() and used & set(TTFont(font, lazy=True).getBestCmap()):
             subset_font(font, target, used, cache)
     return used
 
