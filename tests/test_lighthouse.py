@@ -126,8 +126,9 @@ def below(audits: dict, category: str, form_factor: str, threshold: float) -> di
     }
 
 
-# Session-scoped: the worker that runs this file may run other files' tests between two of
-# its tests, which would end a module-scoped fixture and run every audit again (98 s).
+# Session-scoped, so the audits run once per worker however the tests are spread: a module
+# fixture ends whenever a worker moves to another file's test, and when pytest 9.2 broke
+# xdist's grouping (requirements.txt) two workers ran every audit (98 s each).
 @pytest.fixture(scope="session")
 def audits(site_url) -> dict[tuple[str, str], dict]:
     """Accessibility, best-practice and SEO audits (they do not depend on the machine)."""

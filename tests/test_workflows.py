@@ -1,9 +1,12 @@
-"""The publishing workflow passes actionlint and keeps its permissions minimal."""
+"""The publishing workflow passes actionlint and keeps its permissions minimal; the test
+run's worker groups hold."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
+import sys
 
 import pytest
 import yaml
@@ -74,3 +77,23 @@ def test_lighthouse_performance_runs_weekly_and_not_in_make_test():
     makefile = (REPO_ROOT / "Makefile").read_text()
     site_tests = makefile.split("\nsite-tests:", 1)[1].split("\n\n", 1)[0]
     assert "not performance" in site_tests
+
+
+@pytest.mark.slow
+def test_loadgroup_keeps_a_group_on_one_worker(tmp_path):
+    """make site-tests gives each file with costly module fixtures one worker (xdist_group,
+    --dist loadgroup); with pytest 9.2 and pytest-xdist 3.8 the groups silently split."""
+    (tmp_path / "test_grouped.py").write_text(
+        "import os\nimport pytest\n\npytestmark = pytest.mark.xdist_group('one')\n\n\n"
+        "@pytest.mark.parametrize('i', range(6))\ndef test_grouped(i):\n"
+        "    print('WORKER', os.environ['PYTEST_XDIST_WORKER'])\n")
+    (tmp_path / "test_free.py").write_text(
+        "import pytest\n\n\n@pytest.mark.parametrize('i', range(6))\ndef test_free(i):\n"
+        "    pass\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-v", "-p",
+         "no:cacheprovider", "-o", "addopts=", str(tmp_path)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:]
+    workers = set(re.findall(r"\[(gw\d)\] .*PASSED .*test_grouped", done.stdout))
+    assert len(workers) == 1, f"the group ran on {sorted(workers)}"
