@@ -216,19 +216,23 @@ def test_a_notebook_is_current_until_what_it_is_made_from_changes(tmp_path, monk
     monkeypatch.setattr(notebooks, "notebook_inputs", lambda chapter: [*inputs(chapter), extra])
     chapter = notebooks.chapters()[0]
     values = notebooks.committed_glue(chapter)
+
+    def key(values=values):
+        return notebooks.notebook_key(chapter, values)
+
     notebook = tmp_path / "nb.ipynb"
-    assert not notebooks.is_current(notebook, chapter, values)
+    assert not notebooks.is_current(notebook, key())
     notebook.write_text(notebooks.student_notebook(chapter, values))
-    assert not notebooks.is_current(notebook, chapter, values)  # written, never remembered
-    notebooks.remember(notebook, chapter, values)
-    assert notebooks.is_current(notebook, chapter, values)
-    assert not notebooks.is_current(notebook, chapter, {**values, "new-key": "1"})
+    assert not notebooks.is_current(notebook, key())  # written, never remembered
+    notebooks.remember(notebook, key())
+    assert notebooks.is_current(notebook, key())
+    assert not notebooks.is_current(notebook, key({**values, "new-key": "1"}))
     extra.write_text("x = 2\n")
-    assert not notebooks.is_current(notebook, chapter, values)
-    notebooks.remember(notebook, chapter, values)
-    assert notebooks.is_current(notebook, chapter, values)
+    assert not notebooks.is_current(notebook, key())
+    notebooks.remember(notebook, key())
+    assert notebooks.is_current(notebook, key())
     notebook.write_text(notebook.read_text() + " ")  # edited or checked out by hand
-    assert not notebooks.is_current(notebook, chapter, values)
+    assert not notebooks.is_current(notebook, key())
     assert layout.PACKAGE_DIR / "claims.py" in inputs(chapter)
     assert chapter in inputs(chapter)
 
@@ -248,5 +252,6 @@ def test_a_notebook_with_a_placeholder_is_never_remembered(tmp_path, monkeypatch
     chapter = next(c for c in notebooks.chapters() if notebooks.pasted_keys(c))
     notebook = tmp_path / "nb.ipynb"
     notebook.write_text(notebooks.student_notebook(chapter, {}))  # every value a placeholder
-    notebooks.remember(notebook, chapter, {})
-    assert not notebooks.is_current(notebook, chapter, {})
+    key = notebooks.notebook_key(chapter, {})
+    notebooks.remember(notebook, key)
+    assert not notebooks.is_current(notebook, key)

@@ -69,7 +69,8 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{Path(docname).name}.ipynb"
         values = notebooks.built_glue(chapter, [build])
-        if notebooks.is_current(target, chapter, values):
+        key = notebooks.notebook_key(chapter, values)
+        if notebooks.is_current(target, key):
             continue
         try:
             text = notebooks.student_notebook(chapter, values, strict=True)
@@ -77,7 +78,7 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
             LOGGER.warning("%s: the notebook for download lacks values: %s", docname, error)
             continue
         target.write_text(text, encoding="utf-8")
-        notebooks.remember(target, chapter, values)
+        notebooks.remember(target, key)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

@@ -280,26 +280,24 @@ def _read_keys() -> dict[str, list[str]]:
         return {}
 
 
-def is_current(notebook: Path, chapter: Path, values: dict[str, str]) -> bool:
-    """Whether ``notebook`` is what generating it from ``chapter`` with ``values`` would write:
+def is_current(notebook: Path, key: str) -> bool:
+    """Whether ``notebook`` is what generating it for ``key`` (``notebook_key``) would write:
     the key remembered for it matches, and so does its text (an edit or a checkout of the
     notebook makes it stale)."""
     if not notebook.is_file():
         return False
-    remembered = _read_keys().get(_memory_name(notebook))
-    return (remembered is not None
-            and remembered == [notebook_key(chapter, values), _text_digest(notebook)])
+    return _read_keys().get(_memory_name(notebook)) == [key, _text_digest(notebook)]
 
 
-def remember(notebook: Path, chapter: Path, values: dict[str, str]) -> None:
-    """Record that ``notebook`` is current for ``chapter`` and ``values`` (see ``is_current``).
-    A notebook that shows a placeholder is never recorded: a later build may fill it in."""
-    keys = {name: key for name, key in _read_keys().items() if (REPO_ROOT / name).is_file()}
+def remember(notebook: Path, key: str) -> None:
+    """Record that ``notebook`` was written for ``key`` (see ``is_current``). A notebook that
+    shows a placeholder is never recorded: a later build may fill it in."""
+    keys = {name: known for name, known in _read_keys().items() if (REPO_ROOT / name).is_file()}
     name = _memory_name(notebook)
     if f"{plain_markdown.PLACEHOLDER}</span>" in notebook.read_text(encoding="utf-8"):
         keys.pop(name, None)
     else:
-        keys[name] = [notebook_key(chapter, values), _text_digest(notebook)]
+        keys[name] = [key, _text_digest(notebook)]
     NOTEBOOK_KEYS.parent.mkdir(parents=True, exist_ok=True)
     partial = NOTEBOOK_KEYS.with_suffix(f".{os.getpid()}.partial")
     partial.write_text(json.dumps(keys, indent=0, sort_keys=True), encoding="utf-8")
@@ -337,7 +335,8 @@ def generate(builds: list[Path] | None = None, allow_missing: bool = False) -> l
         path = notebook_path(chapter)
         expected.add(path)
         values = committed_glue(chapter) | built_glue(chapter, builds)
-        if is_current(path, chapter, values):  # a rebuild without changes writes nothing
+        key = notebook_key(chapter, values)
+        if is_current(path, key):  # a rebuild without changes writes nothing
             written.append(path)
             continue
         try:
@@ -347,7 +346,7 @@ def generate(builds: list[Path] | None = None, allow_missing: bool = False) -> l
             continue
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
-        remember(path, chapter, values)
+        remember(path, key)
         written.append(path)
     for stale in committed_notebooks() - expected:
         stale.unlink()
