@@ -266,10 +266,9 @@ def test_a_rebuild_that_writes_one_page_still_lists_every_page_in_the_sitemap(mo
     monkeypatch.setattr(sphinx_sitemap, "add_html_link",
                         lambda app, pagename, *rest: listed.append(pagename))
     app = SimpleNamespace(builder=SimpleNamespace(format="html"),
-                          config=SimpleNamespace(notfound_pagename="404"),
                           env=SimpleNamespace(found_docs={"book/intro", "book/gpt", "book/bpe"}))
     for page in ("book/gpt", "genindex"):  # what this build wrote (and sphinx-sitemap listed)
-        cv.on_html_page_context(app, page, "page.html", {}, None)
+        cv.note_written_page(app, page, "page.html", {}, None)
     cv.list_unwritten_pages_in_the_sitemap(app, None)
     assert listed == ["book/bpe", "book/intro"]
     listed.clear()

@@ -232,8 +232,6 @@ def on_html_page_context(
     app: Sphinx, pagename: str, templatename: str, context: dict, doctree: Any
 ) -> None:
     """The 404 page is served at any address: no version switcher, scripts' root absolute."""
-    written = getattr(app, "course_written_pages", set())
-    app.course_written_pages = written | {pagename}  # type: ignore[attr-defined]
     if pagename != app.config.notfound_pagename:
         return
     context["content_root"] = app.config.notfound_urls_prefix
@@ -262,6 +260,14 @@ def on_build_finished(app: Sphinx, exception: Exception | None) -> None:
             (outdir / name).unlink(missing_ok=True)
 
 
+def note_written_page(app: Sphinx, pagename: str, templatename: str, context: dict,
+                      doctree: Any) -> None:
+    """Remember that this build wrote ``pagename`` (for ``list_unwritten_pages_in_the_sitemap``)."""
+    if not hasattr(app, "course_written_pages"):
+        app.course_written_pages = set()  # type: ignore[attr-defined]
+    app.course_written_pages.add(pagename)  # type: ignore[attr-defined]
+
+
 def list_unwritten_pages_in_the_sitemap(app: Sphinx, exception: Exception | None) -> None:
     """Give sphinx-sitemap the pages this build did not write again.
 
@@ -285,6 +291,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.setup_extension("sphinxext.opengraph")
     if _version_for_sphinx() == LATEST:  # old versions are not advertised to search engines
         app.setup_extension("sphinx_sitemap")
+        app.connect("html-page-context", note_written_page)
         # before sphinx-sitemap writes the file (priority 500)
         app.connect("build-finished", list_unwritten_pages_in_the_sitemap, priority=400)
     app.connect("config-inited", on_config_inited)
