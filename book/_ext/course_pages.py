@@ -778,9 +778,10 @@ def optimise_site(app: Sphinx, exception: Exception | None) -> None:
 class FixedPages:
     """The pages already fixed, by size and time, so that a rebuild parses only those Sphinx
     wrote again; and the fixed text of each page, by the digest of what Sphinx wrote, so that
-    a page written again unchanged (a prose edit of one chapter makes Sphinx write every page)
-    is not typeset again. The memory is void when this module or what the fixes depend on
-    changes, and it keeps the fixed texts of the site's current pages only."""
+    a page written again unchanged (a prose edit of one chapter makes Sphinx write that page,
+    the landing page and the execution report) is not typeset again. The memory is void
+    when this module or what the fixes depend on changes, and it keeps the fixed texts of the
+    site's current pages only."""
 
     def __init__(self, path: Path, site: Path, inputs: object) -> None:
         self.path, self.site = path, site
