@@ -149,6 +149,16 @@ def test_icon_codepoints_reads_shared_rules():
     assert course_pages.icon_codepoints(css) == {"fa-a": 0xF001, "fa-b": 0xE0FF, "fa-c": 0xE0FF}
 
 
+def test_icons_drawn_as_plain_or_escaped_characters_are_read_and_pruned_too():
+    # matplotlib's animation player shows fa-plus, which Font Awesome 6 draws as "+"
+    css = '.fa-add:before,.fa-plus:before{content:"\\+"}.fa-k:before{content:"K"}'
+    css += '.fa-0:before{content:"\\30 "}'
+    assert course_pages.icon_codepoints(css) == {
+        "fa-add": ord("+"), "fa-plus": ord("+"), "fa-k": ord("K"), "fa-0": ord("0")
+    }
+    assert course_pages.prune_icon_rules(css, {"fa-plus"}) == '.fa-plus:before{content:"\\+"}'
+
+
 def test_icon_fonts_keep_exactly_the_icons_the_site_names(tmp_path):
     from fontTools.ttLib import TTFont
 
@@ -160,7 +170,7 @@ def test_icon_fonts_keep_exactly_the_icons_the_site_names(tmp_path):
     shutil.copy(theme_css, site / "_static" / "styles")
     for name in ("fa-solid-900.woff2", "fa-brands-400.woff2"):
         shutil.copy(sources / name, site / course_pages.ICON_FONT_DIR)
-    (site / "page.html").write_text('<i class="fa-brands fa-github"></i>')
+    (site / "page.html").write_text('<i class="fa-brands fa-github"></i><i class="fa fa-plus">')
     (site / "_static" / "theme.js").write_text('icon.className = "fa-solid fa-magnifying-glass";')
 
     used = course_pages.subset_icon_fonts(site, tmp_path / "cache")
@@ -173,6 +183,7 @@ def test_icon_fonts_keep_exactly_the_icons_the_site_names(tmp_path):
     assert 0xF16C not in cmap  # Stack Overflow's is not named anywhere, so it is gone
     solid = TTFont(site / course_pages.ICON_FONT_DIR / "fa-solid-900.woff2").getBestCmap()
     assert 0xF002 in solid  # the magnifying glass, named only by a script
+    assert ord("+") in solid  # fa-plus, whose rule names a plain character
     # a second build that names one more icon gets it: fonts are cut from the theme's copies
     (site / "page.html").write_text('<i class="fa-github"></i><i class="fa-stack-overflow"></i>')
     course_pages.subset_icon_fonts(site, tmp_path / "cache")

@@ -75,9 +75,11 @@ CSS_URL = re.compile(r'url\(\s*["\']?(?P<target>[^"\')]+?)["\']?\s*\)')
 _BUNDLES: dict[tuple[Path, ...], Path] = {}
 _BUNDLES_LOCK = threading.Lock()
 # Font Awesome's stylesheet: `.fa-github:before{content:"\f09b"}` (several selectors may share
-# one rule); a page or script names an icon by its class
+# one rule); some icons are plain or escaped characters: `.fa-plus:before{content:"\+"}`,
+# `.fa-k:before{content:"K"}`. A page or script names an icon by its class
 ICON_RULE = re.compile(
-    r'(?<![^{}])(?P<selectors>(?:\.fa-[a-z0-9-]+:before,?)+)\{content:"\\(?P<code>[0-9a-f]+)"\}'
+    r'(?<![^{}])(?P<selectors>(?:\.fa-[a-z0-9-]+:before,?)+)'
+    r'\{content:"(?P<content>(?:[^"\\]|\\.)+)"\}'
 )
 ICON_NAME = re.compile(r"\bfa-[a-z0-9-]+")
 ICON_FONT_DIR = "_static/vendor/fontawesome/webfonts"
@@ -547,9 +549,12 @@ def icon_codepoints(css: str) -> dict[str, int]:
     """Font Awesome's icon classes and their code points, from a stylesheet that defines them."""
     icons = {}
     for rule in ICON_RULE.finditer(css):
+        text = css_string_text(rule["content"])
+        if len(text) != 1:
+            continue  # not an icon of one character
         for selector in rule["selectors"].split(","):
             if selector:
-                icons[_icon_class(selector)] = int(rule["code"], 16)
+                icons[_icon_class(selector)] = ord(text)
     return icons
 
 
@@ -558,7 +563,7 @@ def prune_icon_rules(css: str, keep: set[str]) -> str:
 
     def pruned(rule: re.Match) -> str:
         selectors = [s for s in rule["selectors"].split(",") if s and _icon_class(s) in keep]
-        return f'{",".join(selectors)}{{content:"\\{rule["code"]}"}}' if selectors else ""
+        return f'{",".join(selectors)}{{content:"{rule["content"]}"}}' if selectors else ""
 
     return ICON_RULE.sub(pruned, css)
 
@@ -607,9 +612,14 @@ def css_content_characters(css: str) -> set[int]:
     """The code points of every ``content: "..."`` string in ``css`` (escapes decoded)."""
     found = set()
     for match in CSS_CONTENT.finditer(css):
-        text = CSS_ESCAPE.sub(lambda e: chr(int(e[1], 16)) if e[1] else e[2], match[1])
-        found.update(map(ord, text))
+        found.update(map(ord, css_string_text(match[1])))
     return found
+
+
+def css_string_text(raw: str) -> str:
+    """The text of a CSS string's contents, escapes decoded: ``\\2b `` and ``\\+`` are both
+    ``+``."""
+    return CSS_ESCAPE.sub(lambda e: chr(int(e[1], 16)) if e[1] else e[2], raw)
 
 
 def maths_characters(page: str) -> set[int]:
