@@ -222,6 +222,27 @@ def test_the_text_has_chapter_titles_and_typeset_maths(book, toc_chapters):
     assert "∑" in text or "Σ" in text, "no typeset maths in the PDF's text"
 
 
+def _font_names(page) -> set[str]:
+    """The names of the fonts a PDF page draws with, subset prefixes (``ABCDEF+``) removed."""
+    fonts = (page.get("/Resources") or {}).get("/Font") or {}
+    names = {str(font.get_object().get("/BaseFont", "")) for font in fonts.values()}
+    return {name.split("+")[-1] for name in names if name}
+
+
+@pytest.mark.site
+def test_no_text_is_drawn_in_a_fallback_serif_font(book):
+    # The site sets no serif font: a serif in the print is Chromium's fallback for a character
+    # missing from the font meant to draw it (the animation player's "+" once came out in
+    # Liberation Serif because the cut Font Awesome lacked it; ℝ did when the maths font had
+    # not loaded before the print)
+    found = {}
+    for number, page in enumerate(book.pages, 1):
+        for name in _font_names(page):
+            if re.search(r"(?<!Sans)Serif", name):
+                found.setdefault(name, []).append(number)
+    assert not found, f"fallback fonts in the PDF (font: pages): {found}"
+
+
 @pytest.mark.site
 def test_the_book_contains_images(book):
     with_images = 0

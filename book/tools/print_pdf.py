@@ -18,6 +18,7 @@ The links to these files in every page are the Sphinx extension ``book/_ext/cour
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import dataclasses
 import datetime
@@ -30,7 +31,7 @@ import re
 import shutil
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 PAGE_FORMAT = "A4"
 MARGIN = {"top": "14mm", "bottom": "16mm", "left": "14mm", "right": "14mm"}
 PAGE_TIMEOUT_MS = 120_000
+PRINT_TABS = 3  # pages printed at once (see _Printer)
 
 
 class SetupError(RuntimeError):
@@ -164,6 +166,10 @@ PREPARE_JS = """async ([prefix, publicBase, siteBase]) => {
   const timeout = new Promise((resolve) => setTimeout(resolve, 60000));
   await Promise.race([decoded, timeout]);
   if (window.MathJax?.startup?.promise) { await window.MathJax.startup.promise; }
+  // lay the page out as printed, so that every font it draws has started loading, then wait
+  // for them (without the layout, a font the page has not yet used can be missing from
+  // the print: ℝ came out as R when three pages printed at once)
+  document.body.getBoundingClientRect();
   await document.fonts.ready;
   const article = document.querySelector("article.bd-article") || document.body;
   for (const el of article.querySelectorAll("[id]")) { el.id = prefix + el.id; }
@@ -345,10 +351,24 @@ def print_chapters(
                     found.get("pages") or _page_count(found["data"]),
                 )
             )
-    with _Printer(site, chromium) as printer:
-        for index, chapter, key in todo:
-            started = time.perf_counter()
-            item = printer.print_chapter(chapter, info)
+    return asyncio.run(_print_missing(site, chromium, todo, printed, info, cache, log))
+
+
+async def _print_missing(
+    site: Path,
+    chromium: str | None,
+    todo: list[tuple[int, Chapter, str]],
+    printed: list[PrintedChapter | None],
+    info: BookInfo,
+    cache: PrintCache,
+    log: Any,
+) -> tuple[list[PrintedChapter], bytes, int]:
+    """Print the ``todo`` chapters into their places in ``printed``, several at a time, then
+    the front matter (which needs every chapter's page count)."""
+    async with _Printer(site, chromium) as printer:
+
+        async def print_one(index: int, chapter: Chapter, key: str) -> None:
+            item, seconds = await printer.print_chapter(chapter, info)
             cache.put(
                 Path(chapter.docname).name,
                 key,
@@ -359,7 +379,9 @@ def print_chapters(
                 pages=item.pages,
             )
             printed[index] = item
-            log(f"  {chapter.docname}: {time.perf_counter() - started:.1f} s")
+            log(f"  {chapter.docname}: {seconds:.1f} s")
+
+        await asyncio.gather(*(print_one(*job) for job in todo))
         done = [item for item in printed if item is not None]
         starts = [0]
         for item in done:
@@ -370,73 +392,104 @@ def print_chapters(
         if found is not None:
             front = found["data"]
         else:
-            front = printer.print_html(front_html)
+            front = await printer.print_html(front_html)
             cache.put("front-matter", front_key, front)
     return done, front, printer.prints
 
 
 class _Printer:
-    """Chromium serving the site, started on the first print only."""
+    """Chromium serving the site, started on the first print only, with ``tabs`` pages that
+    print at the same time.
 
-    def __init__(self, site: Path, chromium: str | None) -> None:
-        self.site, self.chromium = site, chromium
+    Chromium's print of a page leaves this machine's two cores mostly idle (a third to a half
+    busy), so three pages at once print the book in 22 s instead of 55 s; four are no faster.
+    """
+
+    def __init__(self, site: Path, chromium: str | None, tabs: int = PRINT_TABS) -> None:
+        if tabs < 1:
+            raise ValueError(f"tabs must be at least 1, got {tabs}")
+        self.site, self.chromium, self.tabs = site, chromium, tabs
         self.prints = 0
-        self._stack: contextlib.ExitStack | None = None
-        self._page: Any = None
+        self._stack: contextlib.AsyncExitStack | None = None
+        self._pages: asyncio.Queue | None = None
+        self._starting = asyncio.Lock()
         self._url = ""
 
-    def __enter__(self) -> _Printer:
-        self._stack = contextlib.ExitStack()
+    async def __aenter__(self) -> _Printer:
+        self._stack = contextlib.AsyncExitStack()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         assert self._stack is not None
-        self._stack.close()
+        await self._stack.aclose()
 
-    def _open(self) -> Any:
-        if self._page is not None:
-            return self._page
+    async def _start(self) -> asyncio.Queue:
+        async with self._starting:
+            if self._pages is not None:
+                return self._pages
+            try:
+                from playwright.async_api import async_playwright
+            except ImportError as error:
+                raise SetupError("Playwright is missing: `pip install playwright`") from error
+            from serve import SiteServer
+
+            assert self._stack is not None
+            executable = find_chromium(self.chromium)
+            self._url = self._stack.enter_context(SiteServer(self.site)).url
+            playwright = await self._stack.enter_async_context(async_playwright())
+            try:
+                browser = await playwright.chromium.launch(
+                    executable_path=executable, args=CHROMIUM_ARGS
+                )
+            except Exception as error:  # Playwright raises its own error types
+                raise SetupError(
+                    f"Chromium at {executable} did not start ({error}); install it with "
+                    "`apt-get install chromium`"
+                ) from error
+            self._stack.push_async_callback(browser.close)
+            pages: asyncio.Queue = asyncio.Queue()
+            for _ in range(self.tabs):
+                page = await browser.new_page()
+                page.set_default_timeout(PAGE_TIMEOUT_MS)
+                pages.put_nowait(page)
+            self._pages = pages
+            return pages
+
+    @contextlib.asynccontextmanager
+    async def _page(self) -> AsyncIterator[Any]:
+        """A free page of the browser, given back after use."""
+        pages = await self._start()
+        page = await pages.get()
         try:
-            from playwright.sync_api import sync_playwright
-        except ImportError as error:
-            raise SetupError("Playwright is missing: `pip install playwright`") from error
-        from serve import SiteServer
+            yield page
+        finally:
+            pages.put_nowait(page)
 
-        assert self._stack is not None
-        executable = find_chromium(self.chromium)
-        self._url = self._stack.enter_context(SiteServer(self.site)).url
-        playwright = self._stack.enter_context(sync_playwright())
-        try:
-            browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        except Exception as error:  # Playwright raises its own error types
-            raise SetupError(
-                f"Chromium at {executable} did not start ({error}); install it with "
-                "`apt-get install chromium`"
-            ) from error
-        self._stack.callback(browser.close)
-        self._page = browser.new_page()
-        self._page.set_default_timeout(PAGE_TIMEOUT_MS)
-        return self._page
-
-    def print_chapter(self, chapter: Chapter, info: BookInfo) -> PrintedChapter:
-        """Print one page of the site, links and ids prepared for the whole book."""
-        page = self._open()
-        page.goto(self._url + chapter.html_path, wait_until="load")
-        prefix = f"c{chapter.number}-"
-        public = info.url.rstrip("/") + "/" if info.url else ""
-        facts = page.evaluate(PREPARE_JS, [prefix, public, self._url])
-        left = html.escape(f"{info.title} · {facts['title']}")
-        data = page.pdf(
-            format=PAGE_FORMAT,
-            margin=MARGIN,
-            print_background=True,
-            display_header_footer=True,
-            header_template="<span></span>",
-            footer_template=FOOTER.format(left=left, number=chapter.number),
-        )
+    async def print_chapter(
+        self, chapter: Chapter, info: BookInfo
+    ) -> tuple[PrintedChapter, float]:
+        """Print one page of the site, links and ids prepared for the whole book; returns the
+        print and the seconds it took once a page of the browser was free."""
+        async with self._page() as page:
+            started = time.perf_counter()
+            await page.emulate_media(media="print")
+            await page.goto(self._url + chapter.html_path, wait_until="load")
+            prefix = f"c{chapter.number}-"
+            public = info.url.rstrip("/") + "/" if info.url else ""
+            facts = await page.evaluate(PREPARE_JS, [prefix, public, self._url])
+            left = html.escape(f"{info.title} · {facts['title']}")
+            data = await page.pdf(
+                format=PAGE_FORMAT,
+                margin=MARGIN,
+                print_background=True,
+                display_header_footer=True,
+                header_template="<span></span>",
+                footer_template=FOOTER.format(left=left, number=chapter.number),
+            )
+            seconds = time.perf_counter() - started
         self.prints += 1
         wanted = [(title, prefix + anchor) for title, anchor in facts["sections"]]
-        return PrintedChapter(
+        item = PrintedChapter(
             chapter,
             facts["title"],
             data,
@@ -444,13 +497,15 @@ class _Printer:
             facts["rawTex"],
             _page_count(data),
         )
+        return item, seconds
 
-    def print_html(self, text: str) -> bytes:
+    async def print_html(self, text: str) -> bytes:
         """Print a standalone HTML document (the front matter)."""
-        page = self._open()
-        page.set_content(text)
+        async with self._page() as page:
+            await page.set_content(text)
+            data = await page.pdf(format=PAGE_FORMAT, margin=MARGIN, print_background=True)
         self.prints += 1
-        return page.pdf(format=PAGE_FORMAT, margin=MARGIN, print_background=True)
+        return data
 
 
 def _page_count(data: bytes) -> int:
