@@ -402,7 +402,8 @@ class _Printer:
     print at the same time.
 
     Chromium's print of a page leaves this machine's two cores mostly idle (a third to a half
-    busy), so three pages at once print the book in 22 s instead of 55 s; four are no faster.
+    busy), so three pages at once make the book's PDFs in 33 s instead of 67 s (22 prints and
+    the merge); four pages are no faster.
     """
 
     def __init__(self, site: Path, chromium: str | None, tabs: int = PRINT_TABS) -> None:
