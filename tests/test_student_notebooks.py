@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import layout
 import nbformat
@@ -255,3 +256,25 @@ def test_a_notebook_with_a_placeholder_is_never_remembered(tmp_path, monkeypatch
     key = notebooks.notebook_key(chapter, {})
     notebooks.remember(notebook, key)
     assert not notebooks.is_current(notebook, key)
+
+
+def test_chapters_run_longest_first_by_the_cache_else_by_the_committed_times(
+    tmp_path, monkeypatch
+):
+    committed = tmp_path / "chapter-seconds.json"
+    committed.write_text(json.dumps({"a.md": 10, "b.md": 50}), encoding="utf-8")
+    a, b, new = Path("book/a.md"), Path("book/b.md"), Path("book/new.md")
+    # a fresh clone: no cache, so the committed times order it, and an unknown chapter is first
+    assert notebooks.by_expected_time([a, b, new], tmp_path / "no-cache", committed) == [new, b, a]
+    # this checkout's own cached times win over the committed ones
+    monkeypatch.setattr(notebooks.freshness, "last_execution_seconds", lambda _: {"a.md": 90})
+    assert notebooks.by_expected_time([a, b], tmp_path / "cache", committed) == [a, b]
+    # an unreadable file orders nothing
+    committed.write_text("{not json", encoding="utf-8")
+    assert notebooks.expected_seconds(committed) == {}
+
+
+def test_every_chapter_has_a_committed_execution_time():
+    known = notebooks.expected_seconds()
+    missing = [c.name for c in notebooks.chapters() if c.name not in known]
+    assert not missing, f"no time for {missing}: run `notebooks.py record-seconds` after make book"

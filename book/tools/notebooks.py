@@ -7,6 +7,7 @@
     python book/tools/notebooks.py import DIR    # cache executed copies in DIR for the build
     python book/tools/notebooks.py execute       # execute the chapters whose cache is stale
     python book/tools/notebooks.py execute --all # execute every chapter (make test)
+    python book/tools/notebooks.py record-seconds  # commit the chapters' times, for ordering
 
 The chapters (``book/*.md``) are the only sources. Each generated notebook holds the chapter's
 cells, preceded by one set-up cell that installs the course package when it is missing
@@ -70,6 +71,9 @@ CACHE = REPO_ROOT / "_build" / ".jupyter_cache"
 EXECUTED = REPO_ROOT / ".executed"  # nbmake skips any path through a folder named _build
 BUILD = REPO_ROOT / "_build"  # make book's build folder; pagebook.py builds in BUILD/pages/<name>
 NOTEBOOK_KEYS = BUILD / ".notebook-keys.json"  # the key each written notebook was made from
+# each chapter's execution time on a 2-core machine (notebooks.py record-seconds): a fresh
+# clone has no cache of its own, and runs its chapters longest first by these
+EXPECTED_SECONDS = Path(__file__).with_name("chapter-seconds.json")
 GLUED_SPAN = re.compile(r'(<span class="glued"[^>]*>)(.*?)(</span>)', re.S)
 INSTALL_TEMPLATE = """\
 # Colab and other fresh environments: install the course package when it is missing.
@@ -415,11 +419,36 @@ def stale_chapters(cache_path: Path = CACHE) -> list[Path]:
     return [c for c in chapters() if not freshness.is_fresh(cache_path, c)]
 
 
-def by_expected_time(found: list[Path], cache_path: Path = CACHE) -> list[Path]:
-    """``found``, longest first by the last recorded execution (unknown ones first), so that
-    two workers finish close together."""
-    seconds = freshness.last_execution_seconds(cache_path)
+def expected_seconds(path: Path = EXPECTED_SECONDS) -> dict[str, float]:
+    """The committed execution times, chapter file name -> seconds (none if unreadable)."""
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): float(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def by_expected_time(
+    found: list[Path], cache_path: Path = CACHE, committed: Path = EXPECTED_SECONDS
+) -> list[Path]:
+    """``found``, longest first, so that two workers finish close together: by the last
+    execution this checkout cached, else by the committed times (a fresh clone), and a chapter
+    neither knows first."""
+    seconds = {**expected_seconds(committed), **freshness.last_execution_seconds(cache_path)}
     return sorted(found, key=lambda c: -seconds.get(c.name, float("inf")))
+
+
+def record_seconds(cache_path: Path = CACHE, committed: Path = EXPECTED_SECONDS) -> dict:
+    """Write the cached executions' times of the book's chapters, to the second, into the
+    committed file (``notebooks.py record-seconds``, after a full run on a 2-core machine)."""
+    cached = freshness.last_execution_seconds(cache_path)
+    names = [c.name for c in chapters()]
+    missing = [name for name in names if name not in cached]
+    if missing:
+        raise SystemExit(f"no cached execution of {', '.join(missing)}: run make book first")
+    seconds = {name: round(cached[name]) for name in names}
+    committed.write_text(json.dumps(seconds, indent=1) + "\n", encoding="utf-8")
+    return seconds
 
 
 def execute(
@@ -450,7 +479,10 @@ def execute(
     command = [python, "-m", "pytest", "--nbmake", "--nbmake-timeout=900", "--overwrite"]
     command += ["-p", "no:cacheprovider", "-o", "addopts=-ra", "--rootdir", str(executed_dir)]
     if workers > 1:
-        command += ["-n", str(workers), "--dist", "worksteal"]
+        # a free worker takes the next chapter of the list, longest first (xdist's "load", one
+        # chapter at a time; "worksteal" would first split the list in two halves, the long
+        # chapters on one worker)
+        command += ["-n", str(workers), "--dist", "load", "--maxschedchunk", "1"]
     log(f"executing {len(paths)} chapter(s), {workers} at a time")
     report = executed_dir / "results.xml"
     command += [f"--junitxml={report}"]
@@ -502,6 +534,7 @@ def main(argv: list[str] | None = None) -> int:
     runner.add_argument("--all", action="store_true", help="every chapter, fresh or not")
     runner.add_argument("--jobs", type=int, default=int(os.environ.get("COURSE_JOBS", "2")))
     runner.add_argument("--cache", type=Path, default=CACHE)
+    sub.add_parser("record-seconds", help="commit the cached executions' times (for ordering)")
     args = parser.parse_args(argv)
     if args.command == "generate":
         try:
@@ -524,6 +557,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     elif args.command == "import":
         import_all(args.executed_dir, args.cache)
+    elif args.command == "record-seconds":
+        seconds = record_seconds()
+        print(f"wrote {EXPECTED_SECONDS.relative_to(REPO_ROOT)}: {len(seconds)} chapter(s), "
+              f"{sum(seconds.values())} s in all")
     else:
         todo = chapters() if args.all else stale_chapters(args.cache)
         execute(todo, args.cache, jobs=args.jobs)
