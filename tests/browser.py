@@ -100,10 +100,12 @@ class PageWatch:
             route.abort()
 
 
-def open_page(browser, url: str, server_url: str, **context_options):
-    """A new page in a fresh context, watched, loaded until the network is idle."""
+def open_page(browser, url: str, server_url: str, wait_until: str = "networkidle",
+              **context_options):
+    """A new page in a fresh context, watched, loaded until ``wait_until`` (by default until
+    the network is idle)."""
     context = browser.new_context(**context_options)
     page = context.new_page()
     watch = PageWatch(page, server_url)
-    page.goto(url, wait_until="networkidle")
+    page.goto(url, wait_until=wait_until)
     return page, watch

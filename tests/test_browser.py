@@ -156,7 +156,7 @@ def test_search_finds_a_term_from_a_chapter(browser, site_url):
 def test_launch_buttons_open_this_chapter(browser, site_url, chapter):
     config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text(encoding="utf-8"))
     repo = config["repository"]["url"].removeprefix("https://github.com/").strip("/")
-    page, _ = open_page(browser, f"{site_url}{chapter}.html", site_url)
+    page, _ = open_page(browser, f"{site_url}{chapter}.html", site_url, wait_until="load")
     try:
         page.click("button[aria-label='Launch interactive content']")
         binder = page.locator("a[href*='mybinder.org']").first
