@@ -22,7 +22,7 @@ export PYTHONHASHSEED := 0
 export OMP_WAIT_POLICY := PASSIVE
 
 .PHONY: book test serve notebooks lint unit quick chapters execute site-tests build page clean \
-	help pdf node-tools tools lighthouse sheet
+	help pdf node-tools tools site lighthouse sheet
 
 help:
 	@sed -n '2,9p' Makefile
@@ -103,8 +103,18 @@ lighthouse: $(BIN)/.installed node-tools
 	$(BIN)/python -m pytest tests/test_lighthouse.py -m performance
 
 # Under `make test` a skipped test fails (tests/conftest.py): nothing the suite needs may skip.
+# The chapters take both cores; then the unit tests run beside the book build and the PDF,
+# which leave much of the second core idle (Sphinx runs on one, Chromium's printing waits);
+# the site tests come last, on the built site. --output-sync keeps each part's output together.
 test: export COURSE_STRICT := 1
-test: lint unit chapters build pdf site-tests
+test: lint chapters
+	$(MAKE) --no-print-directory --output-sync=target -j2 unit site
+	$(MAKE) --no-print-directory site-tests
+
+# The book build from the cached executions, then its PDF
+site: $(BIN)/.installed
+	$(MAKE) --no-print-directory build
+	$(MAKE) --no-print-directory pdf
 
 # The exercise sheet: the whole book without its solutions (sphinx-exercise's hide_solutions),
 # from the cached executions; stale chapters are executed first, as for make book
