@@ -44,7 +44,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from layout import STATIC_DIR
+from layout import STATIC_DIR, read_json
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
@@ -568,20 +568,12 @@ def prune_icon_rules(css: str, keep: set[str]) -> str:
     return ICON_RULE.sub(pruned, css)
 
 
-def _read_memory(path: Path) -> dict:
-    """What a build remembered in ``path``; nothing if it is missing or unreadable."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
 def _found_in_site(site: Path, suffixes: tuple[str, ...], find: Callable[[str], Iterable[Any]],
                    memo_path: Path | None) -> set[Any]:
     """Everything ``find`` finds in the site's files with these suffixes. With ``memo_path``,
     what was found in each file is kept there by the file's size and time, so that a rebuild
     reads only the files it wrote."""
-    memo = _read_memory(memo_path) if memo_path else {}
+    memo = read_json(memo_path) if memo_path else {}
     found: set[Any] = set()
     seen = {}
     for path in site.rglob("*"):
@@ -797,7 +789,7 @@ class FixedPages:
         self.path, self.site = path, site
         self.texts = path.with_name(path.stem + "-texts")  # <digest>.html, one per page
         self.key = hashlib.sha256(Path(__file__).read_bytes() + repr(inputs).encode()).hexdigest()
-        memo = _read_memory(path)
+        memo = read_json(path)
         same = memo.get("key") == self.key
         self.pages: dict[str, list[int]] = memo.get("pages", {}) if same else {}
         self.page_texts: dict[str, str] = memo.get("texts", {}) if same else {}

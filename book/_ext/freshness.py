@@ -222,10 +222,7 @@ def dependency_hash(chapter: Path, package_dir: Path = PACKAGE_DIR) -> str:
     """
     memo_path = package_dir / "__pycache__" / "course-deps-memo.json"
     signature = _files_signature(chapter, package_dir)
-    try:
-        memo = json.loads(memo_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        memo = {}
+    memo = layout.read_json(memo_path)
     key = str(Path(chapter).resolve())
     if memo.get(key, {}).get("signature") == signature:
         return _with_size(memo[key]["hash"])
@@ -279,7 +276,7 @@ def _stamp_path(cache_path: Path) -> Path:
 
 def load_stamps(cache_path: Path) -> dict[str, str]:
     """Record hashkey -> dependency hash it was executed under."""
-    return _read_json(_stamp_path(cache_path))  # none or unreadable: every record is stale
+    return layout.read_json(_stamp_path(cache_path))  # none or unreadable: every record is stale
 
 
 def save_stamps(cache_path: Path, stamps: dict[str, str]) -> None:
@@ -298,19 +295,12 @@ def notebook_hashkey(cache, source: Path) -> str:
     """
     text = Path(source).read_text(encoding="utf-8")
     memo_path = Path(cache.path) / HASHKEY_FILE
-    memo = _read_json(memo_path)
+    memo = layout.read_json(memo_path)
     text_key = hashlib.sha256((HASHKEY_VERSIONS + text).encode("utf-8")).hexdigest()
     if text_key not in memo:
         memo = {**memo, text_key: cache.create_hashed_notebook(_read_text(text, str(source)))[1]}
         _write_json(memo_path, memo)
     return memo[text_key]
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}  # none yet, or unreadable: computed again
 
 
 def _write_json(path: Path, data: dict) -> None:

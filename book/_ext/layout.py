@@ -6,6 +6,7 @@ repository's root and the list of chapters from here.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,15 @@ TOC_FILE = REPO_ROOT / "_toc.yml"
 CONFIG_FILE = REPO_ROOT / "_config.yml"
 PACKAGE_DIR = REPO_ROOT / "code" / "course"
 STATIC_DIR = REPO_ROOT / "book" / "_static"  # the book's own static files, copied to _static/
+
+
+def read_json(path: Path) -> Any:
+    """The JSON value in ``path``; an empty dict when the file is missing or unreadable (a
+    record or cache not written yet, or cut short: whoever reads it works it out again)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 def glue_file(build: Path, docname: str) -> Path:

@@ -277,26 +277,21 @@ def _memory_name(notebook: Path) -> str:
             else str(notebook))
 
 
-def _read_keys() -> dict[str, list[str]]:
-    try:
-        return json.loads(NOTEBOOK_KEYS.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
 def is_current(notebook: Path, key: str) -> bool:
     """Whether ``notebook`` is what generating it for ``key`` (``notebook_key``) would write:
     the key remembered for it matches, and so does its text (an edit or a checkout of the
     notebook makes it stale)."""
     if not notebook.is_file():
         return False
-    return _read_keys().get(_memory_name(notebook)) == [key, _text_digest(notebook)]
+    known = layout.read_json(NOTEBOOK_KEYS).get(_memory_name(notebook))
+    return known == [key, _text_digest(notebook)]
 
 
 def remember(notebook: Path, key: str) -> None:
     """Record that ``notebook`` was written for ``key`` (see ``is_current``). A notebook that
     shows a placeholder is never recorded: a later build may fill it in."""
-    keys = {name: known for name, known in _read_keys().items() if (REPO_ROOT / name).is_file()}
+    keys = {name: known for name, known in layout.read_json(NOTEBOOK_KEYS).items()
+            if (REPO_ROOT / name).is_file()}
     name = _memory_name(notebook)
     if f"{plain_markdown.PLACEHOLDER}</span>" in notebook.read_text(encoding="utf-8"):
         keys.pop(name, None)
@@ -421,10 +416,7 @@ def stale_chapters(cache_path: Path = CACHE) -> list[Path]:
 
 def expected_seconds(path: Path = EXPECTED_SECONDS) -> dict[str, float]:
     """The committed execution times, chapter file name -> seconds (none if unreadable)."""
-    try:
-        found = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
+    found = layout.read_json(path)
     return {str(k): float(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
 
