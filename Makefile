@@ -27,12 +27,13 @@ export OMP_WAIT_POLICY := PASSIVE
 help:
 	@sed -n '2,9p' Makefile
 
-# --no-compile: pip would byte-compile every module of every package (sympy, jupyterlab, torch:
-# 35 of the 90 s an install takes here); Python compiles the few that are imported when they are
+# pip byte-compiles every module it installs (35 of the 90 s an install takes here). It must:
+# where PYTHONDONTWRITEBYTECODE is set, as on this course's CI machine, an import never writes
+# the compiled file, and each chapter's kernel would compile torch again (5 s a chapter)
 $(BIN)/.installed: requirements.txt code/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --no-compile -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
 book: $(BIN)/.installed
