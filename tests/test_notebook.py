@@ -26,3 +26,14 @@ def test_results_table_escapes_pipes_and_checks_rows():
     assert table.data.splitlines() == ["| a | b |", "| --- | --- |", "| 1 | x\\|y |"]
     with pytest.raises(ValueError, match="2 cells"):
         results_table(["a", "b"], [[1]])
+
+
+def test_gluing_builds_no_iri_parsers():
+    # requirements.txt keeps jsonschema below 4.25, whose import of rfc3987-syntax cost each
+    # chapter's kernel 1.8 s at its first glue
+    import sys
+
+    import myst_nb.ext.glue  # noqa: F401  what a chapter's first glue imports
+
+    assert "jsonschema._format" in sys.modules
+    assert "rfc3987_syntax" not in sys.modules
