@@ -81,6 +81,19 @@ def test_fit_lowers_the_loss_and_records_every_step():
     assert 0.0 <= spiral.accuracy_of(net, data) <= 1.0
 
 
+def test_training_without_test_data_trains_the_same_net_and_scores_nothing():
+    data = spiral.make_spirals(40, 3, seed=0)
+    nets = []
+    for test_data in (data, None):
+        torch.manual_seed(0)
+        nets.append(spiral.TwoLayerNet(8, 3, "tanh"))
+        history = spiral.train_classifier(nets[-1], data, test_data, steps=20,
+                                          device=torch.device("cpu"))
+    assert "val_acc" not in history and "train_acc" in history
+    for with_test, without in zip(nets[0].parameters(), nets[1].parameters(), strict=True):
+        assert torch.equal(with_test, without)
+
+
 def test_flip_labels_changes_exactly_the_marked_entries():
     labels = torch.arange(3).repeat(200)
     noisy, flipped = spiral.flip_labels(labels, 0.25, 3, seed=1)

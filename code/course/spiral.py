@@ -117,18 +117,20 @@ def _whole(data: tuple[torch.Tensor, torch.Tensor]) -> list[tuple[torch.Tensor, 
 def train_classifier(
     model: nn.Module,
     train_data: tuple[torch.Tensor, torch.Tensor],
-    test_data: tuple[torch.Tensor, torch.Tensor],
+    test_data: tuple[torch.Tensor, torch.Tensor] | None = None,
     *,
     steps: int = 1000,
     lr: float = 1e-2,
     weight_decay: float = 1e-4,
     device: torch.device | None = None,
 ) -> History:
-    """Full-batch Adam on cross-entropy for ``steps`` steps; returns the :class:`History`."""
+    """Full-batch Adam on cross-entropy for ``steps`` steps; returns the :class:`History`,
+    which records the loss and accuracy on ``test_data`` after every step when it is given."""
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     return train(
         model, _whole(train_data), nn.CrossEntropyLoss(), optimizer, epochs=steps,
-        val_loader=_whole(test_data), metrics={"acc": accuracy}, device=device,
+        val_loader=None if test_data is None else _whole(test_data), metrics={"acc": accuracy},
+        device=device,
     )
 
 

@@ -90,7 +90,8 @@ def width_activation_sweep(
         for width in widths:
             torch.manual_seed(seed)
             model = TwoLayerNet(width, n_classes, activation)
-            train_classifier(model, train_data, test_data, device=device, **train_kwargs)
+            # only the trained net's accuracy is kept: no test scores after every step
+            train_classifier(model, train_data, device=device, **train_kwargs)
             results[activation].append(accuracy_of(model, test_data, device))
     return results
 
