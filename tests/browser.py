@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 from layout import REPO_ROOT
 
 SITE = REPO_ROOT / "_build" / "html"
@@ -51,6 +52,17 @@ def built_pages(site: Path = SITE) -> list[str]:
             continue  # published older versions live in v*/ folders beside the latest
         pages.append(relative.as_posix())
     return pages
+
+
+def launch_urls(docname: str) -> tuple[str, str]:
+    """The Binder and Colab addresses that open the student notebook of chapter ``docname``
+    (``book/hopfield``): the repository holds it beside the chapter's source."""
+    config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text(encoding="utf-8"))
+    repo = config["repository"]["url"].removeprefix("https://github.com/").strip("/")
+    return (
+        f"https://mybinder.org/v2/gh/{repo}/main?urlpath=lab/tree/{docname}.ipynb",
+        f"https://colab.research.google.com/github/{repo}/blob/main/{docname}.ipynb",
+    )
 
 
 def is_local(url: str, server_url: str) -> bool:

@@ -12,6 +12,7 @@ import layout
 import nbformat
 import pytest
 import yaml
+from browser import launch_urls
 from layout import REPO_ROOT
 
 SITE = REPO_ROOT / "_build" / "html"
@@ -200,6 +201,24 @@ def test_maths_is_typeset_with_local_fonts_or_local_mathjax(site, pages):
                 assert (path.parent / font).resolve().is_file(), f"{path}: {font}"
         else:
             assert scripts and not any(_is_remote(s) for s in scripts), path
+
+
+def test_each_chapter_launches_its_own_notebook(site, pages):
+    """Every chapter with code links Binder and Colab to its student notebook (the menu that
+    shows the links is checked in a browser by test_browser.py)."""
+    wrong = []
+    for chapter in layout.read_toc():
+        if "```{code-cell}" not in chapter.source().read_text(encoding="utf-8"):
+            continue
+        assert (REPO_ROOT / f"{chapter.docname}.ipynb").is_file(), chapter.docname
+        links = pages[site / f"{chapter.docname}.html"].links
+        launches = tuple(
+            [link for link in links if host in link]
+            for host in ("mybinder.org", "colab.research.google.com")
+        )
+        if launches != tuple([url] for url in launch_urls(chapter.docname)):
+            wrong.append(f"{chapter.docname}: {launches}")
+    assert not wrong, "\n".join(wrong)
 
 
 def test_execution_report_lists_every_chapter(site):
