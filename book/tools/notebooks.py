@@ -52,19 +52,15 @@ import sys
 import time
 from pathlib import Path
 
-# jsonschema, which nbformat imports, compiles some forty grammars of rfc3987-syntax at import
-# when that package is installed (JupyterLab brings it), about 1.5 s of every `make book`;
-# nbformat's schema checks no IRI formats, so it is kept from loading here
-sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))  # the build's modules
 
-import layout  # noqa: E402
-import nbformat  # noqa: E402
-import plain_markdown  # noqa: E402
-import yaml  # noqa: E402
-from layout import REPO_ROOT  # noqa: E402
+import layout
+import nbformat
+import plain_markdown
+import yaml
+from layout import REPO_ROOT
 
-import freshness  # noqa: E402
+import freshness
 
 SETUP_CELLS = 1
 CACHE = REPO_ROOT / "_build" / ".jupyter_cache"
