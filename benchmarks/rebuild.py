@@ -4,10 +4,10 @@
     python benchmarks/rebuild.py --repeat 5 --chapter book/gpt.md
 
 Run it after one full ``make book`` (the execution cache and the site must exist). Each
-prose edit appends a different sentence to the chapter as a new last paragraph, so the page must be
-rebuilt (and its PDF reprinted) but no code cell changes; the chapter is restored afterwards
-and the book rebuilt once more, so the checkout ends as it started. Prints each time and the
-median of each kind. A benchmark, not a test: the numbers depend on the machine.
+prose edit appends a sentence no earlier run wrote to the chapter as a new last paragraph, so
+the page must be rebuilt (and its PDF reprinted) but no code cell changes; the chapter is
+restored afterwards and the book rebuilt once more, so the checkout ends as it started. Prints
+each time and the median of each kind. A benchmark, not a test: the numbers depend on the machine.
 """
 
 from __future__ import annotations
@@ -53,10 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     unchanged = [timed_build(args.make) for _ in range(args.repeat)]
     original = chapter.read_text(encoding="utf-8")
     edited = []
+    # a sentence no earlier run wrote: the build's caches of parsed chapters and printed pages
+    # are keyed by content, and would otherwise answer a repeated benchmark from its last run
+    run = time.strftime("%Y-%m-%d %H:%M:%S")
     try:
         for n in range(args.repeat):
             chapter.write_text(
-                original.rstrip("\n") + f"\n\nBenchmark edit {n + 1}.\n", encoding="utf-8"
+                original.rstrip("\n") + f"\n\nBenchmark edit {n + 1} ({run}).\n", encoding="utf-8"
             )
             edited.append(timed_build(args.make))
     finally:
