@@ -5,6 +5,8 @@ from __future__ import annotations
 import fnmatch
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -274,3 +276,25 @@ def test_a_rebuild_that_writes_one_page_still_lists_every_page_in_the_sitemap(mo
     listed.clear()
     cv.list_unwritten_pages_in_the_sitemap(app, RuntimeError("the build failed"))
     assert listed == []
+
+
+def test_opengraph_loads_without_its_card_drawer_and_matplotlib():
+    """The extension keeps sphinxext-opengraph's social-card drawer (and matplotlib with it)
+    from loading: the card is a committed image. Run in a fresh process, which nothing else
+    has made import matplotlib."""
+    code = (
+        "import sys\n"
+        f"sys.path.insert(0, {str(REPO_ROOT / 'book' / '_ext')!r})\n"
+        "import course_versions\n"
+        "class App:\n"
+        "    def setup_extension(self, name): __import__(name)\n"
+        "    def connect(self, *args, **kwargs): pass\n"
+        "    def add_css_file(self, *args, **kwargs): pass\n"
+        "course_versions.setup(App())\n"
+        "import sphinxext.opengraph as og\n"
+        "print(og.create_social_card is None, 'matplotlib' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, cwd=REPO_ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-2:] == ["True", "False"], done.stdout

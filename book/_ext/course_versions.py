@@ -28,6 +28,7 @@ import html
 import json
 import os
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -288,6 +289,11 @@ def list_unwritten_pages_in_the_sitemap(app: Sphinx, exception: Exception | None
 def setup(app: Sphinx) -> dict[str, Any]:
     """Load notfound, sitemap (latest only) and opengraph; connect the version switcher."""
     app.setup_extension("notfound.extension")
+    # sphinxext-opengraph imports its social-card drawer, and with it matplotlib (0.6 s, a
+    # quarter of a one-page book's rebuild), even when cards are off, as here (the card is a
+    # committed image); where that import fails it carries on without cards. Done here, not in
+    # build_book.py, so that every build has it: the tests' small books, make page, the sheet
+    sys.modules.setdefault("sphinxext.opengraph._social_cards", None)  # type: ignore[arg-type]
     app.setup_extension("sphinxext.opengraph")
     if _version_for_sphinx() == LATEST:  # old versions are not advertised to search engines
         app.setup_extension("sphinx_sitemap")

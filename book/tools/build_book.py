@@ -1,9 +1,5 @@
-"""``jupyter-book``, started without an import the book never uses: ``python
-book/tools/build_book.py build . -W -n --keep-going`` does what ``jupyter-book build . -W -n
---keep-going`` does, some 1 s sooner on a 2-core machine. sphinxext-opengraph imports its
-social-card drawer, and with it matplotlib (1.3 s), even when cards are off, as they are here
-(the card is a committed image); it carries on without it. (rfc3987-syntax, whose import cost
-1.8 s more, is kept out by requirements.txt.)
+"""``jupyter-book``, ending at once: ``python book/tools/build_book.py build . -W -n
+--keep-going`` does what ``jupyter-book build . -W -n --keep-going`` does.
 
 When the build is over, every file it writes is closed, so the process ends at once instead of
 tearing down Sphinx's objects one by one (1.4 s of a rebuild). Ending at once skips the clean-up
@@ -17,8 +13,7 @@ import multiprocessing
 import os
 import sys
 
-sys.modules.setdefault("sphinxext.opengraph._social_cards", None)  # type: ignore[arg-type]
-from jupyter_book.cli.main import main  # noqa: E402
+from jupyter_book.cli.main import main
 
 
 def exit_status(done: SystemExit) -> int:
