@@ -12,8 +12,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 from layout import REPO_ROOT
+
+import notebooks
 
 SITE = REPO_ROOT / "_build" / "html"
 NODE_MODULES = REPO_ROOT / ".node" / "node_modules"
@@ -57,8 +58,8 @@ def built_pages(site: Path = SITE) -> list[str]:
 def launch_urls(docname: str) -> tuple[str, str]:
     """The Binder and Colab addresses that open the student notebook of chapter ``docname``
     (``book/hopfield``): the repository holds it beside the chapter's source."""
-    config = yaml.safe_load((REPO_ROOT / "_config.yml").read_text(encoding="utf-8"))
-    repo = config["repository"]["url"].removeprefix("https://github.com/").strip("/")
+    url = notebooks.book_config()["repository"]["url"]
+    repo = url.removeprefix("https://github.com/").strip("/")
     return (
         f"https://mybinder.org/v2/gh/{repo}/main?urlpath=lab/tree/{docname}.ipynb",
         f"https://colab.research.google.com/github/{repo}/blob/main/{docname}.ipynb",

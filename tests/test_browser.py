@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 
-import layout
 import pytest
 from browser import (
     NODE_MODULES,
@@ -21,6 +20,8 @@ from browser import (
     missing,
     open_page,
 )
+
+import notebooks
 
 pytestmark = pytest.mark.site
 
@@ -34,12 +35,6 @@ AXE_BLOCKING = {"serious", "critical"}
 # icon fonts are cut down to the icons the site shows and the long chapters' animation frames
 # load as files when they come into view (book/_ext/course_pages.py, course.plotting).
 PAGE_WEIGHT_LIMIT_KIB = 600
-
-
-def _chapters() -> list[str]:
-    """The toc's chapters that have code cells (those get launch buttons), as source paths."""
-    chapters = layout.read_toc()
-    return [c.docname for c in chapters if "```{code-cell}" in c.source().read_text("utf-8")]
 
 
 def _axe(page, rules: list[str] | None = None) -> list[dict]:
@@ -159,7 +154,7 @@ def test_search_finds_a_term_from_a_chapter(browser, site_url):
 def test_the_launch_menu_shows_binder_and_colab(browser, site_url):
     """The menu is the theme's (Bootstrap's dropdown), the same on every chapter: it opens here
     on one; test_site.py checks on every chapter that its links open that chapter's notebook."""
-    chapter = _chapters()[0]
+    chapter = notebooks.docname(notebooks.chapters()[0])  # a chapter with code: it has the menu
     page, _ = open_page(browser, f"{site_url}{chapter}.html", site_url, wait_until="load")
     try:
         page.click("button[aria-label='Launch interactive content']")

@@ -207,17 +207,16 @@ def test_each_chapter_launches_its_own_notebook(site, pages):
     """Every chapter with code links Binder and Colab to its student notebook (the menu that
     shows the links is checked in a browser by test_browser.py)."""
     wrong = []
-    for chapter in layout.read_toc():
-        if "```{code-cell}" not in chapter.source().read_text(encoding="utf-8"):
-            continue
-        assert (REPO_ROOT / f"{chapter.docname}.ipynb").is_file(), chapter.docname
-        links = pages[site / f"{chapter.docname}.html"].links
+    for chapter in notebooks.chapters():
+        name = notebooks.docname(chapter)
+        assert notebooks.notebook_path(chapter).is_file(), name
+        links = pages[site / f"{name}.html"].links
         launches = tuple(
             [link for link in links if host in link]
             for host in ("mybinder.org", "colab.research.google.com")
         )
-        if launches != tuple([url] for url in launch_urls(chapter.docname)):
-            wrong.append(f"{chapter.docname}: {launches}")
+        if launches != tuple([url] for url in launch_urls(name)):
+            wrong.append(f"{name}: {launches}")
     assert not wrong, "\n".join(wrong)
 
 
