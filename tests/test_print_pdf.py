@@ -138,6 +138,127 @@ def _date():
     return datetime.date(2026, 1, 2)
 
 
+def _printed_pdf(pages: int, dests: dict[str, int], image: bytes = b"") -> bytes:
+    """A PDF like Chromium's print of a page: ``pages`` pages, named destinations in the
+    document's ``Dests`` and a link to the first of them; ``image`` (one grey pixel's
+    byte) drawn on every page."""
+    import io
+
+    import pikepdf
+
+    pdf = pikepdf.new()
+    for _ in range(pages):
+        pdf.add_blank_page(page_size=(200, 200))
+    if image:
+        for page in pdf.pages:
+            pixel = pdf.make_stream(
+                image,
+                Type=pikepdf.Name.XObject,
+                Subtype=pikepdf.Name.Image,
+                Width=1,
+                Height=1,
+                ColorSpace=pikepdf.Name.DeviceGray,
+                BitsPerComponent=8,
+            )
+            page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=pixel))
+            page.Contents = pdf.make_stream(b"q 10 0 0 10 0 0 cm /Im0 Do Q")
+    pdf.Root.Dests = pikepdf.Dictionary(
+        {
+            "/" + name: pikepdf.Array([pdf.pages[page].obj, pikepdf.Name.XYZ, 0, 100, 0])
+            for name, page in dests.items()
+        }
+    )
+    if dests:
+        link = pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot,
+            Subtype=pikepdf.Name.Link,
+            Rect=[0, 0, 10, 10],
+            Dest=pikepdf.String(next(iter(dests))),
+        )
+        pdf.pages[0].Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(link)]))
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def _outline(reader, items=None) -> list:
+    """(title, page, bold, open) of each bookmark, children in a list after their parent."""
+    found = []
+    for item in reader.outline if items is None else items:
+        if isinstance(item, list):
+            found.append(_outline(reader, item))
+        else:
+            flags = int(item.get("/F", 0))
+            count = int(item.get("/Count", 0))
+            found.append(
+                (item.title, reader.get_destination_page_number(item), flags == 2, count > 0)
+            )
+    return found
+
+
+def test_sections_are_found_from_the_named_destinations():
+    data = _printed_pdf(3, {"c2-intro": 0, "c2-maths": 2})
+    wanted = [("Intro", "c2-intro"), ("Maths", "c2-maths"), ("Gone", "c2-gone")]
+    assert print_pdf._section_pages(data, wanted) == [("Intro", 0), ("Maths", 2)]
+    assert print_pdf._page_count(data) == 3
+
+
+def test_the_book_joins_the_chapters_with_bookmarks_labels_and_links(example_toc):
+    import io
+
+    from pypdf import PdfReader
+
+    chapters = layout.toc_chapters(example_toc)[:3]  # intro; a and b in part "Basics"
+    prints = [
+        _printed_pdf(1, {"c1-top": 0}, b"\x80"),
+        _printed_pdf(2, {"c2-top": 0, "c2-figure": 1}, b"\x80"),  # the same image
+        _printed_pdf(3, {"c3-top": 0, "c3-maths": 2}, b"\x10"),
+    ]
+    sections = [[], [("Figure", 1)], [("Maths", 2)]]
+    printed = [
+        print_pdf.PrintedChapter(c, f"Title {c.number}", data, parts, False, pages)
+        for c, data, parts, pages in zip(chapters, prints, sections, (1, 2, 3), strict=True)
+    ]
+    info = print_pdf.BookInfo("Book", "Us", "v1", _date(), "")
+    reader = PdfReader(io.BytesIO(print_pdf.book_pdf(printed, _printed_pdf(2, {}), info)))
+    assert len(reader.pages) == 2 + 1 + 2 + 3
+    assert reader.page_labels == ["i", "ii", "1-1", "2-1", "2-2", "3-1", "3-2", "3-3"]
+    assert _outline(reader) == [
+        ("Title page and contents", 0, False, False),
+        ("Title 1", 2, False, False),
+        ("Basics", 3, True, False),
+        [
+            ("Title 2", 3, False, False),
+            [("Figure", 4, False, False)],
+            ("Title 3", 5, False, False),
+            [("Maths", 7, False, False)],
+        ],
+    ]
+    # every destination, linked or not, leads to its page of the book
+    named = {k: reader.get_destination_page_number(v) for k, v in reader.named_destinations.items()}
+    assert named == {"/c1-top": 2, "/c2-top": 3, "/c2-figure": 4, "/c3-top": 5, "/c3-maths": 7}
+    assert reader.metadata.title == "Book" and reader.metadata.author == "Us"
+    assert reader.trailer["/Root"]["/PageMode"] == "/UseOutlines"
+    images = {page["/Resources"]["/XObject"].raw_get("/Im0").idnum for page in reader.pages[2:]}
+    assert len(images) == 2, "the image the first two chapters share is in the book once"
+
+
+def test_a_chapter_pdf_has_its_sections_and_its_page_labels(example_toc):
+    import io
+
+    from pypdf import PdfReader
+
+    chapter = layout.toc_chapters(example_toc)[2]
+    item = print_pdf.PrintedChapter(
+        chapter, "B", _printed_pdf(3, {"c3-maths": 2}), [("Maths", 2)], False, 3
+    )
+    info = print_pdf.BookInfo("Book", "Us", "v1", _date(), "")
+    reader = PdfReader(io.BytesIO(print_pdf.chapter_pdf(item, info)))
+    assert reader.page_labels == ["3-1", "3-2", "3-3"]
+    assert _outline(reader) == [("Maths", 2, False, False)]
+    assert reader.metadata.title == "B — Book"
+
+
 # ---------------------------------------------------------------------------------------
 # The printed PDFs (after `make book`, which runs print_pdf.py)
 # ---------------------------------------------------------------------------------------
@@ -210,6 +331,28 @@ def test_the_outline_lists_every_chapter_in_toc_order(book, toc_chapters):
     parts = [c.part for c in toc_chapters if c.part]
     top = [title for depth, title in _outline_titles(book, book.outline) if depth == 0]
     assert [p for p in dict.fromkeys(parts)] == [t for t in top if t in parts]
+
+
+@pytest.mark.site
+def test_each_chapter_bookmark_holds_its_sections(book, book_path, toc_chapters):
+    from pypdf import PdfReader
+
+    hopfield = next(c for c in toc_chapters if c.docname == "book/hopfield")
+    text = (SITE / hopfield.html_path).read_text(encoding="utf-8")
+    headings = re.findall(r"<section id=\"[^\"]+\">\s*<h2>(.*?)<a", text, re.S)
+    expected = [re.sub(r"<[^>]+>|\s+", " ", h).strip() for h in headings]
+    assert expected, "no sections found in the Hopfield page"
+    outline = _outline_titles(book, book.outline)
+    at = next(i for i, (depth, title) in enumerate(outline) if title.startswith("Hopfield"))
+    depth = outline[at][0]
+    below = []
+    for level, title in outline[at + 1 :]:
+        if level <= depth:
+            break
+        below.append(title)
+    assert [" ".join(t.split()) for t in below] == [" ".join(t.split()) for t in expected]
+    own = PdfReader(book_path.parent / hopfield.pdf_name)
+    assert len(_outline_titles(own, own.outline)) == len(expected)
 
 
 @pytest.mark.site
