@@ -119,6 +119,31 @@ def test_the_print_cache_gives_back_only_what_was_printed_for_the_key(tmp_path):
     assert cache.get("a", "k1") is None
 
 
+def test_the_version_is_dirty_for_sources_but_not_for_the_student_notebooks(tmp_path):
+    import subprocess
+
+    import gitinfo
+
+    def git(*args: str) -> None:
+        identity = ["-c", "user.name=Test", "-c", "user.email=test@example.org"]
+        subprocess.run(["git", *identity, *args], cwd=tmp_path, check=True, capture_output=True)
+
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "a.md").write_text("# A\n")
+    (tmp_path / "book" / "a.ipynb").write_text("{}\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-q", "-m", "one")
+    clean = gitinfo.describe(tmp_path, ignore=print_pdf.BUILD_WRITTEN)
+    assert clean and not clean.endswith("-dirty")
+    (tmp_path / "book" / "a.ipynb").write_text('{"cells": []}\n')  # as a build rewrites it
+    assert gitinfo.describe(tmp_path, ignore=print_pdf.BUILD_WRITTEN) == clean
+    assert gitinfo.describe(tmp_path) == clean + "-dirty"
+    (tmp_path / "book" / "a.md").write_text("# A, edited\n")
+    assert gitinfo.describe(tmp_path, ignore=print_pdf.BUILD_WRITTEN) == clean + "-dirty"
+    assert gitinfo.describe(tmp_path, dirty=False) == clean
+
+
 def test_front_matter_lists_every_chapter_with_its_first_page(example_toc):
     chapters = layout.toc_chapters(example_toc)
     printed = [

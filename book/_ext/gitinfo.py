@@ -19,7 +19,15 @@ def git(*args: str, cwd: Path = REPO_ROOT) -> str | None:
     return out.stdout.strip() or None
 
 
-def describe(cwd: Path = REPO_ROOT, dirty: bool = True) -> str | None:
-    """``git describe --tags --always [--dirty]``: the nearest tag, commits since and, with
-    ``dirty``, whether the working tree has uncommitted changes."""
-    return git("describe", "--tags", "--always", *(["--dirty"] if dirty else []), cwd=cwd)
+def describe(
+    cwd: Path = REPO_ROOT, dirty: bool = True, ignore: tuple[str, ...] = ()
+) -> str | None:
+    """``git describe --tags --always``: the nearest tag and commits since; with ``dirty``,
+    "-dirty" after it when a tracked file differs from the commit, files matching the
+    pathspecs ``ignore`` aside (files the build itself rewrites, say)."""
+    label = git("describe", "--tags", "--always", cwd=cwd)
+    if label is None or not dirty:
+        return label
+    excluded = [f":(exclude){pattern}" for pattern in ignore]
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", *excluded, cwd=cwd)
+    return f"{label}-dirty" if changed else label

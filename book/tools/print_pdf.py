@@ -141,9 +141,16 @@ def check_site(site: Path, chapters: Sequence[Chapter]) -> None:
         raise SetupError(f"the site at {site} lacks pages {missing}: run `make book` again")
 
 
+# the student notebooks, which the build writes again with the values it computed: they are
+# not in the PDF, and a checkout they alone changed is no more "dirty" for the PDF than before
+# the build (else the first build after a checkout, and the one after it, would restamp it all)
+BUILD_WRITTEN = ("book/*.ipynb",)
+
+
 def source_version() -> str:
-    """``git describe`` of the repository, or "unknown" outside a checkout."""
-    return gitinfo.describe() or "unknown"
+    """``git describe`` of the repository, or "unknown" outside a checkout: "-dirty" when a
+    tracked file other than the student notebooks differs from the commit."""
+    return gitinfo.describe(ignore=BUILD_WRITTEN) or "unknown"
 
 
 def build_date() -> datetime.date:
