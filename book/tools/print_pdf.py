@@ -358,7 +358,9 @@ async def _print_missing(
 ) -> tuple[list[PrintedChapter], bytes, int]:
     """Print the ``todo`` chapters into their places in ``printed``, several at a time, then
     the front matter (which needs every chapter's page count)."""
-    async with _Printer(site, chromium) as printer:
+    # no more tabs than pages to print: each tab is a renderer process to start (a prose edit
+    # reprints one page)
+    async with _Printer(site, chromium, tabs=max(1, min(PRINT_TABS, len(todo)))) as printer:
 
         async def print_one(index: int, chapter: Chapter, key: str) -> None:
             item, seconds = await printer.print_chapter(chapter, info)
@@ -442,8 +444,7 @@ class _Printer:
                 ) from error
             self._stack.push_async_callback(browser.close)
             pages: asyncio.Queue = asyncio.Queue()
-            for _ in range(self.tabs):
-                page = await browser.new_page()
+            for page in await asyncio.gather(*(browser.new_page() for _ in range(self.tabs))):
                 page.set_default_timeout(PAGE_TIMEOUT_MS)
                 pages.put_nowait(page)
             self._pages = pages
