@@ -27,13 +27,16 @@ export OMP_WAIT_POLICY := PASSIVE
 help:
 	@sed -n '2,9p' Makefile
 
-# pip byte-compiles every module it installs (35 of the 90 s an install takes here). It must:
-# where PYTHONDONTWRITEBYTECODE is set, as on this course's CI machine, an import never writes
-# the compiled file, and each chapter's kernel would compile torch again (5 s a chapter)
+# pip would byte-compile every module it installs: 42 of the 82 s an install took here, mostly
+# for modules nothing here imports. Instead each module is compiled when first imported, and
+# the compiled file kept. So make's commands run without PYTHONDONTWRITEBYTECODE (set on this
+# course's CI machine), under which nothing compiled is kept and each chapter's kernel would
+# compile torch again (5 s a chapter)
+unexport PYTHONDONTWRITEBYTECODE
 $(BIN)/.installed: requirements.txt code/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-compile --upgrade pip
+	$(BIN)/python -m pip install --quiet --no-compile -r requirements.txt
 	touch $@
 
 book: $(BIN)/.installed
