@@ -268,6 +268,21 @@ def test_the_book_joins_the_chapters_with_bookmarks_labels_and_links(example_toc
     assert len(images) == 2, "the image the first two chapters share is in the book once"
 
 
+def test_identical_streams_are_shared_and_counted_once():
+    import io
+
+    import pikepdf
+
+    # three pages, each with its own copy of the same image and of the same drawing
+    pdf = pikepdf.open(io.BytesIO(_printed_pdf(3, {}, b"\x80")))
+    assert print_pdf.share_identical_streams(pdf) == 2 + 2
+    images = {page.Resources.XObject.Im0.objgen for page in pdf.pages}
+    assert len(images) == 1
+    saved = io.BytesIO()
+    pdf.save(saved)  # saving leaves out what nothing refers to
+    assert print_pdf.share_identical_streams(pikepdf.open(saved)) == 0
+
+
 def test_a_chapter_pdf_has_its_sections_and_its_page_labels(example_toc):
     import io
 

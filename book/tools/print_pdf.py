@@ -717,12 +717,12 @@ def share_identical_streams(pdf: Any, rounds: int = 3) -> int:
     """
     import pikepdf
 
-    dropped = 0
+    dropped: set[tuple[int, int]] = set()
     for _ in range(rounds):
         first: dict[bytes, Any] = {}
         duplicate: dict[tuple[int, int], Any] = {}
         for obj in pdf.objects:
-            if isinstance(obj, pikepdf.Stream):
+            if isinstance(obj, pikepdf.Stream) and obj.objgen not in dropped:
                 # the dictionary as written: other objects in it by their numbers
                 key = hashlib.sha256(obj.stream_dict.unparse() + obj.read_raw_bytes()).digest()
                 if key in first:
@@ -732,9 +732,10 @@ def share_identical_streams(pdf: Any, rounds: int = 3) -> int:
         if not duplicate:
             break
         for obj in list(pdf.objects):
-            _repoint(obj.stream_dict if isinstance(obj, pikepdf.Stream) else obj, duplicate)
-        dropped += len(duplicate)
-    return dropped
+            if obj.objgen not in dropped:
+                _repoint(obj.stream_dict if isinstance(obj, pikepdf.Stream) else obj, duplicate)
+        dropped |= duplicate.keys()
+    return len(dropped)
 
 
 def _repoint(container: Any, duplicate: dict[tuple[int, int], Any]) -> None:
