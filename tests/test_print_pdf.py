@@ -144,6 +144,17 @@ def test_the_version_is_dirty_for_sources_but_not_for_the_student_notebooks(tmp_
     assert gitinfo.describe(tmp_path, dirty=False) == clean
 
 
+def test_the_version_is_dirty_when_git_cannot_say_what_changed(tmp_path, monkeypatch):
+    import gitinfo
+
+    def run_git(args: tuple[str, ...], cwd) -> str | None:
+        return "v1-3-gabc1234" if args[0] == "describe" else None  # status fails
+
+    monkeypatch.setattr(gitinfo, "_run_git", run_git)
+    assert gitinfo.describe(tmp_path) == "v1-3-gabc1234-dirty"
+    assert gitinfo.describe(tmp_path, dirty=False) == "v1-3-gabc1234"
+
+
 def test_front_matter_lists_every_chapter_with_its_first_page(example_toc):
     chapters = layout.toc_chapters(example_toc)
     printed = [

@@ -8,15 +8,22 @@ from pathlib import Path
 from layout import REPO_ROOT
 
 
-def git(*args: str, cwd: Path = REPO_ROOT) -> str | None:
-    """The stripped output of ``git <args>`` in ``cwd``; None outside a checkout or on error."""
+def _run_git(args: tuple[str, ...], cwd: Path) -> str | None:
+    """The stripped output of ``git <args>`` in ``cwd`` ("" when it prints nothing); None when
+    git is missing or fails (outside a checkout, say)."""
     try:
         out = subprocess.run(
             ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=True
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None
+    return out.stdout.strip()
+
+
+def git(*args: str, cwd: Path = REPO_ROOT) -> str | None:
+    """The stripped output of ``git <args>`` in ``cwd``; None outside a checkout, on error or
+    when it prints nothing."""
+    return _run_git(args, cwd) or None
 
 
 def describe(
@@ -24,10 +31,12 @@ def describe(
 ) -> str | None:
     """``git describe --tags --always``: the nearest tag and commits since; with ``dirty``,
     "-dirty" after it when a tracked file differs from the commit, files matching the
-    pathspecs ``ignore`` aside (files the build itself rewrites, say)."""
+    pathspecs ``ignore`` aside (files the build itself rewrites, say). When ``git status``
+    fails, nothing vouches for the checkout being clean, so it is called dirty too."""
     label = git("describe", "--tags", "--always", cwd=cwd)
     if label is None or not dirty:
         return label
     excluded = [f":(exclude){pattern}" for pattern in ignore]
-    changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", *excluded, cwd=cwd)
-    return f"{label}-dirty" if changed else label
+    changed = _run_git(("status", "--porcelain", "--untracked-files=no", "--", ".", *excluded),
+                       cwd)
+    return f"{label}-dirty" if changed is None or changed else label
