@@ -274,6 +274,37 @@ def test_chapters_run_longest_first_by_the_cache_else_by_the_committed_times(
     assert notebooks.expected_seconds(committed) == {}
 
 
+def test_recorded_times_replace_the_committed_file_whole(tmp_path, monkeypatch):
+    committed = tmp_path / "chapter-seconds.json"
+    committed.write_text('{"old.md": 1}\n', encoding="utf-8")
+    names = [chapter.name for chapter in notebooks.chapters()]
+    cached = {name: 10.4 + i for i, name in enumerate(names)}
+    monkeypatch.setattr(notebooks.freshness, "last_execution_seconds", lambda _: cached)
+    seconds = notebooks.record_seconds(tmp_path / "cache", committed)
+    assert json.loads(committed.read_text(encoding="utf-8")) == seconds
+    assert seconds == {name: round(cached[name]) for name in names}
+    assert [p.name for p in tmp_path.iterdir()] == [committed.name], "a partial file was left"
+    # a chapter without a cached time: an error that says what to do, the old file untouched
+    monkeypatch.setattr(notebooks.freshness, "last_execution_seconds", lambda _: {})
+    with pytest.raises(SystemExit, match="run make book first"):
+        notebooks.record_seconds(tmp_path / "cache", committed)
+    assert json.loads(committed.read_text(encoding="utf-8")) == seconds
+    # a write that fails half-way (a full disk): the old file stays whole, no partial is left
+    write_text = Path.write_text
+
+    def write_half(path: Path, text: str, **kwargs) -> int:
+        write_text(path, text[: len(text) // 2], **kwargs)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(notebooks.freshness, "last_execution_seconds", lambda _: cached)
+    monkeypatch.setattr(Path, "write_text", write_half)
+    with pytest.raises(OSError, match="No space"):
+        notebooks.record_seconds(tmp_path / "cache", committed)
+    monkeypatch.undo()
+    assert json.loads(committed.read_text(encoding="utf-8")) == seconds
+    assert [p.name for p in tmp_path.iterdir()] == [committed.name]
+
+
 def test_every_chapter_has_a_committed_execution_time():
     known = notebooks.expected_seconds()
     missing = [c.name for c in notebooks.chapters() if c.name not in known]

@@ -435,7 +435,12 @@ def record_seconds(cache_path: Path = CACHE, committed: Path = EXPECTED_SECONDS)
     if missing:
         raise SystemExit(f"no cached execution of {', '.join(missing)}: run make book first")
     seconds = {name: round(cached[name]) for name in names}
-    committed.write_text(json.dumps(seconds, indent=1) + "\n", encoding="utf-8")
+    partial = committed.with_name(committed.name + ".partial")
+    try:
+        partial.write_text(json.dumps(seconds, indent=1) + "\n", encoding="utf-8")
+        os.replace(partial, committed)  # a failed write leaves the old file, never half one
+    finally:
+        partial.unlink(missing_ok=True)
     return seconds
 
 
