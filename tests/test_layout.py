@@ -70,3 +70,25 @@ def test_a_missing_toc_says_where_it_looked(tmp_path):
 def test_each_chapter_knows_its_source():
     chapters = layout.read_toc()
     assert all(chapter.source().is_file() for chapter in chapters)
+
+
+def test_write_atomically_replaces_the_file_whole_or_not_at_all(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    target = tmp_path / "record.json"
+    layout.write_atomically(target, '{"a": 1}')
+    layout.write_atomically(tmp_path / "print.pdf", b"%PDF-1.7")
+    assert target.read_text(encoding="utf-8") == '{"a": 1}'
+    assert (tmp_path / "print.pdf").read_bytes() == b"%PDF-1.7"
+    write_text = Path.write_text
+
+    def write_half(path: Path, text: str, **kwargs) -> int:
+        write_text(path, text[: len(text) // 2], **kwargs)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", write_half)
+    with pytest.raises(OSError, match="No space"):
+        layout.write_atomically(target, '{"a": 2, "b": 3}')
+    monkeypatch.undo()
+    assert target.read_text(encoding="utf-8") == '{"a": 1}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["print.pdf", "record.json"]

@@ -44,7 +44,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from layout import STATIC_DIR, read_json
+from layout import STATIC_DIR, read_json, write_atomically
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
@@ -823,9 +823,7 @@ class FixedPages:
     def keep_fixed_text(self, page: Path, written: str, fixed: str) -> None:
         stored = self._text_file(written)
         self.texts.mkdir(parents=True, exist_ok=True)
-        partial = stored.with_suffix(f".{threading.get_ident()}.partial")
-        partial.write_text(fixed, encoding="utf-8")
-        partial.replace(stored)
+        write_atomically(stored, fixed)
         with self._lock:
             self.page_texts[page.relative_to(self.site).as_posix()] = stored.stem
 

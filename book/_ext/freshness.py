@@ -104,9 +104,7 @@ def _read_text(text: str, path: str) -> nbformat.NotebookNode:
     nb = read_myst_markdown_notebook(text, path=Path(path))
     try:
         PARSED_DIR.mkdir(parents=True, exist_ok=True)
-        partial = stored.with_suffix(f".{os.getpid()}.partial")
-        partial.write_text(json.dumps(nb), encoding="utf-8")
-        partial.replace(stored)
+        layout.write_atomically(stored, json.dumps(nb))
         kept = sorted(PARSED_DIR.glob("*.json"), key=lambda f: f.stat().st_mtime, reverse=True)
         for old in kept[PARSED_KEPT:]:
             old.unlink(missing_ok=True)
@@ -230,9 +228,7 @@ def dependency_hash(chapter: Path, package_dir: Path = PACKAGE_DIR) -> str:
     memo[key] = {"signature": signature, "hash": value}
     try:
         memo_path.parent.mkdir(exist_ok=True)
-        partial = memo_path.with_name(f".{memo_path.name}.{os.getpid()}")
-        partial.write_text(json.dumps(memo), encoding="utf-8")
-        os.replace(partial, memo_path)
+        layout.write_atomically(memo_path, json.dumps(memo))
     except OSError:
         pass  # a read-only package: no memo, the same answer
     return _with_size(value)

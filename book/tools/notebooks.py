@@ -294,9 +294,7 @@ def remember(notebook: Path, key: str) -> None:
     else:
         keys[name] = [key, _text_digest(notebook)]
     NOTEBOOK_KEYS.parent.mkdir(parents=True, exist_ok=True)
-    partial = NOTEBOOK_KEYS.with_suffix(f".{os.getpid()}.partial")
-    partial.write_text(json.dumps(keys, indent=0, sort_keys=True), encoding="utf-8")
-    partial.replace(NOTEBOOK_KEYS)
+    layout.write_atomically(NOTEBOOK_KEYS, json.dumps(keys, indent=0, sort_keys=True))
 
 
 def masked(text: str) -> str:
@@ -435,12 +433,7 @@ def record_seconds(cache_path: Path = CACHE, committed: Path = EXPECTED_SECONDS)
     if missing:
         raise SystemExit(f"no cached execution of {', '.join(missing)}: run make book first")
     seconds = {name: round(cached[name]) for name in names}
-    partial = committed.with_name(committed.name + ".partial")
-    try:
-        partial.write_text(json.dumps(seconds, indent=1) + "\n", encoding="utf-8")
-        os.replace(partial, committed)  # a failed write leaves the old file, never half one
-    finally:
-        partial.unlink(missing_ok=True)
+    layout.write_atomically(committed, json.dumps(seconds, indent=1) + "\n")
     return seconds
 
 

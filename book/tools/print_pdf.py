@@ -40,7 +40,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "_ext"))  # the build's modules
 from course_pdf import PDF_DIR, slugify
-from layout import REPO_ROOT, Chapter, read_toc
+from layout import REPO_ROOT, Chapter, read_toc, write_atomically
 
 import gitinfo
 
@@ -280,8 +280,8 @@ class PrintCache:
         """Keep a print; the facts file is written last, so a half-kept print never matches."""
         self.folder.mkdir(parents=True, exist_ok=True)
         pdf, facts_path = self._paths(name)
-        _write(pdf, data)
-        _write(facts_path, json.dumps({"key": key, **facts}).encode())
+        write_atomically(pdf, data)
+        write_atomically(facts_path, json.dumps({"key": key, **facts}).encode())
 
 
 _LOCAL_RESOURCE = re.compile(r'''(?:src|href)="([^"#?:]+)(?:[#?][^"]*)?"''')
@@ -755,12 +755,6 @@ def _repoint(container: Any, duplicate: dict[tuple[int, int], Any]) -> None:
             _repoint(value, duplicate)
 
 
-def _write(path: Path, data: bytes) -> None:
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(data)
-    partial.replace(path)
-
-
 def make_pdfs(
     site: Path,
     toc_path: Path = REPO_ROOT / "_toc.yml",
@@ -799,15 +793,15 @@ def make_pdfs(
     if prints == 0 and all(p.is_file() for p in outputs) and _read(stamp) == state:
         log("PDF: no page changed; the PDFs are up to date")
         return book
-    _write(stamp, b"")  # until every PDF below is written, none counts as up to date
+    write_atomically(stamp, b"")  # until every PDF below is written, none counts as up to date
     for item in printed:  # a chapter's own PDF is rewritten only when its print changed
         target = out_dir / item.chapter.pdf_name
         state_path = cache.folder / f"{item.chapter.pdf_name}.sha256"
         if not target.is_file() or _read(state_path) != chapter_states[target.name]:
-            _write(target, chapter_pdf(item, info))
-            _write(state_path, chapter_states[target.name].encode())
-    _write(book, book_pdf(printed, front, info))
-    _write(stamp, state.encode())
+            write_atomically(target, chapter_pdf(item, info))
+            write_atomically(state_path, chapter_states[target.name].encode())
+    write_atomically(book, book_pdf(printed, front, info))
+    write_atomically(stamp, state.encode())
     log(f"PDF: printed {prints} page(s), {len(chapters) + 1 - prints} from the print cache")
     return book
 
