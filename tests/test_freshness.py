@@ -9,6 +9,7 @@ the same edit leaves a stale page, which is what this guards against.
 from __future__ import annotations
 
 import os
+import platform
 import shutil
 import subprocess
 import sys
@@ -275,3 +276,18 @@ def test_a_chapter_is_parsed_once_then_read_from_disk(tmp_path, monkeypatch):
     with pytest.raises(AssertionError, match="parsed again"):
         freshness.read_chapter(chapter)
     freshness._read_text.cache_clear()
+
+
+def test_every_kernel_computes_with_the_same_instruction_set():
+    """On x86-64 a chapter's kernel runs PyTorch at AVX2, whatever the machine offers beyond it,
+    and MKL and oneDNN are held to it too; elsewhere nothing is set."""
+    capped = {"ATEN_CPU_CAPABILITY", "MKL_CBWR", "ONEDNN_MAX_CPU_ISA"}
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        assert not capped & set(freshness.EXECUTION_ENV)
+        return
+    assert capped <= set(freshness.EXECUTION_ENV)
+    probe = "import torch; print(torch.backends.cpu.get_cpu_capability())"
+    env = {**os.environ, **freshness.EXECUTION_ENV}
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.strip() == "AVX2"
