@@ -299,3 +299,19 @@ def test_maths_fonts_keep_exactly_the_characters_the_pages_draw(tmp_path):
     (site / "page.html").write_text('<style id="course-math">a::before{content:"y"}</style>')
     course_pages.subset_maths_fonts(site, tmp_path / "cache")
     assert ord("y") in TTFont(fonts / "MathJax_Main-Regular.woff").getBestCmap()
+
+
+def test_the_root_page_sends_readers_to_the_first_chapter_with_a_title():
+    from types import SimpleNamespace
+
+    config = SimpleNamespace(root_doc="book/intro", html_title="Foundations & more",
+                             project="p", html_baseurl="https://example.org/course/",
+                             language="en")
+    page = course_pages.root_redirect(config)
+    assert page.startswith("<!DOCTYPE html>") and '<html lang="en">' in page
+    assert "<title>Foundations &amp; more</title>" in page
+    assert '<meta http-equiv="refresh" content="0; url=book/intro.html">' in page
+    assert '<link rel="canonical" href="https://example.org/course/book/intro.html">' in page
+    assert '<a href="book/intro.html">' in page
+    local = course_pages.root_redirect(SimpleNamespace(**{**vars(config), "html_baseurl": ""}))
+    assert '<link rel="canonical" href="book/intro.html">' in local

@@ -876,6 +876,45 @@ def on_config_inited(app: Sphinx, config: Any) -> None:
         config.html_favicon = str(FAVICON)
 
 
+ROOT_REDIRECT = """\
+<!DOCTYPE html>
+<html lang="{language}">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="refresh" content="0; url={target}">
+<link rel="canonical" href="{canonical}">
+</head>
+<body><p>The book begins at <a href="{target}">{title}</a>.</p></body>
+</html>
+"""
+
+
+def root_redirect(config: Any) -> str:
+    """The site's ``index.html`` when the book's first page is elsewhere: a page that sends the
+    reader there, with the book's title and language, and the first page as its canonical
+    address. (sphinx-external-toc writes a bare ``<meta>`` redirect, with no title for the
+    browser's history or for a search engine, unless the file is already there.) No icon: the
+    page is left at once, which cuts off the icon's request, and the first page has its own."""
+    target = f"{config.root_doc}.html"
+    title = html.escape(config.html_title or config.project)
+    base = config.html_baseurl or ""
+    canonical = (base.rstrip("/") + "/" + target) if base else target
+    return ROOT_REDIRECT.format(language=config.language or "en", title=title, target=target,
+                                canonical=html.escape(canonical))
+
+
+def write_root_redirect(app: Sphinx, exception: Exception | None) -> None:
+    """Write :func:`root_redirect` to the site's ``index.html`` (rewritten only if it changed)."""
+    if exception is not None or app.builder.format != "html" or app.config.root_doc == "index":
+        return
+    index = Path(app.outdir) / "index.html"
+    text = root_redirect(app.config)
+    if not index.is_file() or index.read_text(encoding="utf-8") != text:
+        write_atomically(index, text)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("course_render_math", True, "html")
     app.connect("config-inited", on_config_inited)
@@ -884,5 +923,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", on_builder_inited)
     # after sphinx.ext.mathjax (priority 500) has added its scripts to the page
     app.connect("html-page-context", on_html_page_context, priority=900)
+    # before sphinx-external-toc's own redirect (priority 500), which it writes only if missing
+    app.connect("build-finished", write_root_redirect, priority=450)
     app.connect("build-finished", optimise_site, priority=900)
     return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
