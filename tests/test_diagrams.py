@@ -30,6 +30,8 @@ EXPECTED = {
                              "head $1$", "head $h$", "concatenate", "out\\_proj", "output"],
     "transformer_block": ["norm1", "self\\_attn", "norm2", "ff", "residual", "GELU",
                           "\\mathrm{LN}_1", "\\mathrm{LN}_2"],
+    "modern_block": ["RMSNorm", "ln1", "ln2", "attn", "RoPE", "kv heads", "SwiGLU",
+                     "\\mathrm{SiLU}(xW)", "mlp", "residual", "\\mathrm{RMS}_1"],
     "gpt": ["token\\_embedding", "position\\_embedding", "Block", "causal", "ln\\_f",
             "head", "softmax", "weight tying", "n\\_layer"],
     "encoder": ["token\\_embedding", "position\\_embedding", "EncoderBlock", "no causal mask",

@@ -412,40 +412,66 @@ def _junction(ax: Axes, point: Point, kind: str = "residual") -> None:
     ax.plot(*point, marker="o", markersize=5, color=ARROWS[kind]["color"], zorder=3)
 
 
+# one half of a pre-norm block: the norm's label, the sub-layer's label, role and width, and
+# the update it makes, written above it
+Half = tuple[str, str, str, float, str]
+
+
+def _pre_norm_block(halves: Sequence[Half], width: float) -> Figure:
+    """A pre-norm block read from left to right: the residual stream ``x`` along the top, and
+    for each of ``halves`` a branch through its norm and its sub-layer that is added back."""
+    fig, ax = canvas(width, 2.45)
+    stream, branch = 1.7, 0.5
+    note(ax, (0.15, stream), "$x$", fontsize=FONT_SIZE + 1)
+    start, split = (0.3, stream), 0.7
+    for norm_label, f_label, f_role, f_width, formula in halves:
+        norm = box(ax, (split + 0.2 + 0.475, branch), norm_label, size=(0.95, 0.55),
+                   role="norm")
+        f = box(ax, (norm.right[0] + 0.2 + f_width / 2, branch), f_label,
+                size=(f_width, 0.8), role=f_role)
+        add = node(ax, (f.right[0] + 0.25, stream), "+")
+        arrow(ax, start, (split, stream), kind="residual", head=False)
+        _junction(ax, (split, stream))
+        arrow(ax, (split, stream), add.left, kind="residual",
+              label="residual", label_offset=(0.0, 0.13))
+        arrow(ax, (split, stream), (split, branch), norm.left)
+        arrow(ax, norm.right, f.left)
+        arrow(ax, f.right, (add.x, branch), add.bottom)
+        note(ax, ((split + add.x) / 2, 2.25), formula)
+        start, split = add.right, add.right[0] + 0.18
+    arrow(ax, start, (width - 0.3, stream), kind="residual")
+    note(ax, (width - 0.15, stream), "$x$", fontsize=FONT_SIZE + 1)
+    return fig
+
+
 def transformer_block() -> Figure:
     """The pre-LayerNorm transformer block of :class:`course.transformer.EncoderBlock` (the
     default ``norm_first=True``): ``x + self_attn(norm1(x))``, then ``x + ff(norm2(x))``."""
     with _course_style():
-        fig, ax = canvas(7.75, 2.45)
-        stream, branch = 1.7, 0.5
-        note(ax, (0.15, stream), "$x$", fontsize=FONT_SIZE + 1)
-        halves = [
-            (0.7, "LayerNorm\n$\\mathtt{norm1}$",
+        return _pre_norm_block([
+            ("LayerNorm\n$\\mathtt{norm1}$",
              "multi-head\nself-attention\n$\\mathtt{self\\_attn}$", "attention", 1.3,
              "$x \\leftarrow x + \\mathrm{attention}(\\mathrm{LN}_1(x))$"),
-            (3.95, "LayerNorm\n$\\mathtt{norm2}$",
+            ("LayerNorm\n$\\mathtt{norm2}$",
              "feed-forward\n$d \\to 4d \\to d$, GELU\n$\\mathtt{ff}$", "layer", 1.45,
              "$x \\leftarrow x + \\mathrm{FF}(\\mathrm{LN}_2(x))$"),
-        ]
-        start = (0.3, stream)
-        for split, norm_label, f_label, f_role, f_width, formula in halves:
-            norm = box(ax, (split + 0.2 + 0.475, branch), norm_label, size=(0.95, 0.55),
-                       role="norm")
-            f = box(ax, (norm.right[0] + 0.2 + f_width / 2, branch), f_label,
-                    size=(f_width, 0.8), role=f_role)
-            add = node(ax, (f.right[0] + 0.25, stream), "+")
-            arrow(ax, start, (split, stream), kind="residual", head=False)
-            _junction(ax, (split, stream))
-            arrow(ax, (split, stream), add.left, kind="residual",
-                  label="residual", label_offset=(0.0, 0.13))
-            arrow(ax, (split, stream), (split, branch), norm.left)
-            arrow(ax, norm.right, f.left)
-            arrow(ax, f.right, (add.x, branch), add.bottom)
-            note(ax, ((split + add.x) / 2, 2.25), formula)
-            start = add.right
-        arrow(ax, start, (7.45, stream), kind="residual")
-        note(ax, (7.6, stream), "$x$", fontsize=FONT_SIZE + 1)
-    return fig
+        ], width=7.75)
+
+
+def modern_block() -> Figure:
+    """The block of :class:`course.gpt.Block` at the end of the modernisation (a LLaMA-style
+    decoder block): RMSNorm before each sub-layer, causal attention with rotary positions on
+    the queries and keys and ``n_kv_head`` key-value heads, a SwiGLU feed-forward network and no
+    biases: ``x + attn(ln1(x))``, then ``x + mlp(ln2(x))``."""
+    with _course_style():
+        return _pre_norm_block([
+            ("RMSNorm\n$\\mathtt{ln1}$",
+             "causal attention,\nRoPE, $G$ kv heads\n$\\mathtt{attn}$", "attention", 1.35,
+             "$x \\leftarrow x + \\mathrm{attn}(\\mathrm{RMS}_1(x))$"),
+            ("RMSNorm\n$\\mathtt{ln2}$",
+             "SwiGLU\n$(\\mathrm{SiLU}(xW) \\odot xV)W_2$\n$\\mathtt{mlp}$", "layer", 1.45,
+             "$x \\leftarrow x + \\mathrm{mlp}(\\mathrm{RMS}_2(x))$"),
+        ], width=7.8)
 
 
 def _embedded_tokens(ax: Axes, middle: float, ids_label: str, ids_at: tuple[float, float],
