@@ -307,6 +307,9 @@ def test_each_chapter_offers_its_notebook_with_this_builds_values(site):
         name = chapter.stem
         page = (site / "book" / f"{name}.html").read_text(encoding="utf-8")
         assert f'href="../notebooks/{name}.ipynb"' in page, f"{name}: no notebook download"
+        # and no second notebook: the theme's executed MyST source, which Jupyter cannot render
+        assert f'href="../_sources/book/{name}.ipynb"' not in page, name
+        assert not (site / "_sources" / "book" / f"{name}.ipynb").exists(), name
         nb = nbformat.read(site / "notebooks" / f"{name}.ipynb", as_version=4)
         nbformat.validate(nb)
         committed = nbformat.read(notebooks.notebook_path(chapter), as_version=4)

@@ -4,10 +4,12 @@ Each chapter page's download menu links ``notebooks/<chapter>.ipynb`` in the bui
 notebook that ``book/tools/notebooks.py`` generates (plain Jupyter Markdown, the chapter's code
 cells), written when the site is built, so the values it shows are the ones this build computed
 (the committed ``book/<chapter>.ipynb``, which Colab and Binder open, is refreshed by
-``make book`` after the build). A notebook is written again only when what it is made from
-changed (``notebooks.is_current`` compares content, not times), so a rebuild without changes
-writes none. The exercise sheet (``hide_solutions``) offers no notebooks: they hold the
-solutions.
+``make book`` after the build). It replaces the theme's own ``.ipynb`` download, myst-nb's
+executed notebook: the chapter's MyST source cut into cells, directives and roles as raw text,
+which Jupyter cannot render, under new random cell ids at each build. A notebook is written
+again only when what it is made from changed (``notebooks.is_current`` compares content, not
+times), so a rebuild without changes writes none. The exercise sheet (``hide_solutions``)
+offers no notebooks: they hold the solutions.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import notebooks  # the generator of the student notebooks
 
 LOGGER = logging.getLogger(__name__)
 SITE_FOLDER = "notebooks"  # inside the built site
+THEME_NOTEBOOK = "download-notebook-button"  # sphinx-book-theme's link to _sources/<page>.ipynb
 
 
 def chapter_notebooks(app: Sphinx) -> dict[str, Path]:
@@ -42,14 +45,19 @@ def chapter_notebooks(app: Sphinx) -> dict[str, Path]:
 
 def add_notebook_link(app: Sphinx, pagename: str, templatename: str, context: dict,
                       doctree: Any) -> None:
-    """Offer the chapter's notebook in the download menu of its page."""
+    """Offer the chapter's notebook in the download menu of its page, instead of the theme's
+    (which the exercise sheet does not offer either: it holds the solutions)."""
     buttons, pathto = context.get("header_buttons"), context.get("pathto")
-    if buttons is None or pathto is None or pagename not in chapter_notebooks(app):
+    if buttons is None or pathto is None:
         return
     downloads = next((b for b in buttons if b.get("label") == "download-buttons"), None)
     if downloads is None:
         return
-    downloads.setdefault("buttons", []).insert(0, {
+    entries = [b for b in downloads.get("buttons", []) if b.get("label") != THEME_NOTEBOOK]
+    downloads["buttons"] = entries
+    if pagename not in chapter_notebooks(app):
+        return
+    entries.insert(0, {
         "type": "link",
         "url": pathto(f"{SITE_FOLDER}/{Path(pagename).name}.ipynb", 1),
         "text": "Notebook (.ipynb)",
@@ -65,6 +73,10 @@ def write_notebooks(app: Sphinx, exception: Exception | None) -> None:
         return
     build = Path(app.outdir).parent
     folder = Path(app.outdir) / SITE_FOLDER
+    # the theme's copies of the executed notebooks, which no page links any more (the sources
+    # of the book are Markdown, so every notebook there is one)
+    for copy in (Path(app.outdir) / "_sources").rglob("*.ipynb"):
+        copy.unlink()
     for docname, chapter in chapter_notebooks(app).items():
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{Path(docname).name}.ipynb"
