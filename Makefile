@@ -3,7 +3,7 @@
 #   make test    set up .venv, run every test: unit tests, each chapter once as a student
 #                notebook, the book build reusing those executions, and checks of the site
 #   make quick   the unit tests without the slow ones (seconds to a minute), for authors
-#   make serve   read the built site on http://localhost:8000
+#   make serve   read the built site on http://localhost:8000/course/
 #   make sheet   for instructors: the book without solutions, in _build/exercises/html
 # Data: set COURSE_DATA_MIRROR to a folder laid out like ../shared when offline.
 

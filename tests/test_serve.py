@@ -45,6 +45,8 @@ def test_folders_redirect_and_missing_pages_get_the_404_page(site):
     with SiteServer(site) as server:
         redirect = _get(server.url, "/course/book")
         assert redirect.status == 301 and redirect.getheader("Location") == "/course/book/"
+        home = _get(server.url, "/")  # the server's root, where a reader types the address
+        assert home.status == 302 and home.getheader("Location") == "/course/"
         assert b"chapter" in gzip.decompress(_get(server.url, "/course/book/").read())
         for path in ("/course/nowhere.html", "/index.html", "/course/../secret.txt"):
             response = _get(server.url, path)

@@ -5,6 +5,8 @@
 - Text files are sent gzip-compressed when the browser accepts it, as GitHub Pages does, so
   page-weight and Lighthouse measurements see the bytes a reader downloads.
 - A missing page answers 404 with the site's ``404.html``.
+- The server's own root, outside the prefix, sends the browser to the site (a convenience of
+  this server: ``http://localhost:8000`` opens the book).
 
 Run: ``python book/tools/serve.py _build/html --port 8000``.
 """
@@ -53,6 +55,12 @@ def _handler(site: Path, prefix: str) -> type[BaseHTTPRequestHandler]:
 
         def _answer(self, send_body: bool) -> None:
             url_path = urlsplit(self.path).path
+            if url_path == "/" != prefix:
+                self.send_response(HTTPStatus.FOUND)
+                self.send_header("Location", prefix)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if url_path + "/" == prefix or (
                 url_path.startswith(prefix) and (site / unquote(url_path[len(prefix) :])).is_dir()
                 and not url_path.endswith("/")
