@@ -4,7 +4,7 @@
 #                notebook, the book build reusing those executions, and checks of the site
 #   make quick   the unit tests without the slow ones (seconds to a minute), for authors
 #   make serve   read the built site on http://localhost:8000/course/
-#   make sheet   for instructors: the book without solutions, in _build/exercises/html
+#   make sheet   for instructors: the book without solutions, in _build/exercises/_build/html
 # Data: set COURSE_DATA_MIRROR to a folder laid out like ../shared when offline.
 
 PYTHON ?= python3
