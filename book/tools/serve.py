@@ -53,22 +53,22 @@ def _handler(site: Path, prefix: str) -> type[BaseHTTPRequestHandler]:
                 target = target / "index.html"
             return target if target.is_file() else None
 
+        def _redirect(self, status: HTTPStatus, location: str) -> None:
+            self.send_response(status)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
         def _answer(self, send_body: bool) -> None:
             url_path = urlsplit(self.path).path
             if url_path == "/" != prefix:
-                self.send_response(HTTPStatus.FOUND)
-                self.send_header("Location", prefix)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                self._redirect(HTTPStatus.FOUND, prefix)
                 return
             if url_path + "/" == prefix or (
                 url_path.startswith(prefix) and (site / unquote(url_path[len(prefix) :])).is_dir()
                 and not url_path.endswith("/")
             ):
-                self.send_response(HTTPStatus.MOVED_PERMANENTLY)
-                self.send_header("Location", url_path + "/")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                self._redirect(HTTPStatus.MOVED_PERMANENTLY, url_path + "/")
                 return
             target = self._resolve(url_path)
             status = HTTPStatus.OK
