@@ -280,8 +280,8 @@ def test_a_chapter_is_parsed_once_then_read_from_disk(tmp_path, monkeypatch):
 
 def test_every_kernel_computes_with_the_same_instruction_set():
     """On x86-64 a chapter's kernel runs PyTorch at AVX2, whatever the machine offers beyond it,
-    and MKL and oneDNN are held to it too; elsewhere nothing is set."""
-    capped = {"ATEN_CPU_CAPABILITY", "MKL_CBWR", "ONEDNN_MAX_CPU_ISA"}
+    and oneDNN is held to it too; elsewhere nothing is set."""
+    capped = {"ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA"}
     if platform.machine().lower() not in ("x86_64", "amd64"):
         assert not capped & set(freshness.EXECUTION_ENV)
         return
